@@ -1,0 +1,3 @@
+"""Contested: claim-versus-denial fact tracking."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""HTTP layer: routes, dependencies, problem rendering, the OpenAPI document."""

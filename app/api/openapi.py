@@ -1,0 +1,81 @@
+"""The OpenAPI document: problem+json for every error, bearer security on every operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemItem
+
+_ERROR_TEXT = {
+    "400": "Bad request (a malformed cursor or header).",
+    "401": "Missing, malformed or revoked API key.",
+    "403": "The key's role may not do this.",
+    "404": "No such resource.",
+    "405": "Method not allowed; see the Allow header.",
+    "409": "Conflicts with stored data (a taken slug or URL).",
+    "410": "The resource was deleted.",
+    "412": "If-Match names an older version.",
+    "413": "Request body too large.",
+    "415": "Unsupported media type.",
+    "422": "Invalid input, or a reference that names nothing.",
+    "428": "If-Match is required on this server.",
+    "429": "Too many requests; see Retry-After.",
+    "500": "Unexpected server error.",
+    "503": "Database busy or unavailable; retry.",
+}
+_READ = ("400", "401", "403", "404", "422", "500", "503")
+_ITEM = ("410",)
+_WRITE = ("400", "401", "403", "404", "409", "410", "412", "413", "415", "422", "428", "500", "503")
+
+
+def _problem_ref() -> dict[str, Any]:
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def build(app: FastAPI) -> dict[str, Any]:
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas["ProblemItem"] = ProblemItem.model_json_schema(ref_template="#/components/schemas/{model}")
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    problem.pop("$defs", None)
+    schemas["Problem"] = problem
+    components["securitySchemes"] = {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key."}
+    }
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            is_read = method in ("get", "head")
+            codes = list(_READ if is_read else _WRITE)
+            if "{" in path:
+                codes += _ITEM
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                responses[code] = {"description": _ERROR_TEXT[code], "content": _problem_ref()}
+            if not path.startswith("/v1"):
+                operation["security"] = [{}]
+            elif is_read:
+                operation["security"] = [{}, {"bearerAuth": []}]
+            else:
+                operation["security"] = [{"bearerAuth": []}]
+    return schema
+
+
+def install(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,171 @@
+"""The ``contested`` command: serve, migrate, seed and manage keys with the server's settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import load_settings
+from app.models.api_key import Role
+
+app = typer.Typer(
+    help="Contested: claim-versus-denial fact tracking.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API (an SQLite database is first migrated to the latest schema)."""
+    import uvicorn
+
+    from app.services import migrations
+
+    settings = load_settings()
+    if settings.is_sqlite:
+        from app.db import open_database
+
+        open_database(settings).dispose()  # creates the data folder
+        migrations.upgrade(settings.database_url)
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the database up to REVISION (default: the latest)."""
+    from app.db import open_database
+    from app.services import migrations
+
+    settings = load_settings()
+    open_database(settings).dispose()
+    migrations.upgrade(settings.database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target, e.g. -1 or base.")]) -> None:
+    """Migrate the database down to REVISION."""
+    from app.services import migrations
+
+    migrations.downgrade(load_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's current revision and whether it is the latest."""
+    from app.db import open_database
+    from app.services import migrations
+
+    settings = load_settings()
+    database = open_database(settings)
+    try:
+        current = migrations.current_revision(database.write)
+    finally:
+        database.dispose()
+    head = migrations.head_revision(settings.database_url)
+    typer.echo(f"{current or 'none'}{' (head)' if current == head else f' (head is {head})'}")
+
+
+@app.command()
+def seed(
+    path: Annotated[Path | None, typer.Argument(help="Folder of seed YAML files.")] = None,
+) -> None:
+    """Load the seed cases idempotently: running it twice changes nothing."""
+    from app.db import open_database
+    from app.services.seeding import SeedError
+    from app.services.seeding import seed as load
+
+    settings = load_settings()
+    database = open_database(settings)
+    try:
+        with database.unit_of_work() as session:
+            report = load(session, path or settings.seed_path)
+    except SeedError as exc:
+        typer.echo(f"seed error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    if not report.changed:
+        typer.echo("seed: nothing to change")
+        return
+    for verb, counts in (("created", report.created), ("updated", report.updated)):
+        for kind, n in sorted(counts.items()):
+            typer.echo(f"seed: {verb} {n} {kind}")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")],
+    role: Annotated[Role, typer.Option(help="viewer, contributor, editor or admin.")],
+) -> None:
+    """Create a key. The key is printed alone on the last line, and only this once."""
+    from app.db import open_database
+    from app.services.keys import create_key
+
+    database = open_database(load_settings())
+    try:
+        with database.unit_of_work() as session:
+            issued = create_key(session, name, role)
+    finally:
+        database.dispose()
+    typer.echo(f"created {issued.role.value} key '{issued.name}' (prefix {issued.prefix}); "
+               "store it now, it is not shown again:", err=False)
+    typer.echo(issued.key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys: prefix, role, name, created, revoked."""
+    from app.db import open_database
+    from app.services.keys import list_keys
+
+    database = open_database(load_settings())
+    try:
+        with database.unit_of_work() as session:
+            for key in list_keys(session):
+                state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "live"
+                typer.echo(f"{key.prefix}\t{key.role}\t{key.name}\t{key.created_at:%Y-%m-%d}\t{state}")
+    finally:
+        database.dispose()
+
+
+@keys_app.command("revoke")
+def keys_revoke(prefix: Annotated[str, typer.Argument(help="The key's prefix (see keys list).")]) -> None:
+    """Revoke a key at once."""
+    from app.db import open_database
+    from app.errors import NotFound
+    from app.services.keys import revoke_key
+
+    database = open_database(load_settings())
+    try:
+        with database.unit_of_work() as session:
+            key = revoke_key(session, prefix)
+    except NotFound as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    typer.echo(f"revoked key '{key.name}' ({key.prefix})")
+
+
+if __name__ == "__main__":
+    app()

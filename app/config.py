@@ -1,0 +1,77 @@
+"""Settings, read once from ``CONTESTED_*`` environment variables.
+
+An invalid value stops the process at start with one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("data") / "contested.db"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service and the CLI (documented in README, tested in docs tests)."""
+
+    model_config = SettingsConfigDict(env_prefix="CONTESTED_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
+    )
+    public_read: bool = Field(
+        default=True, description="Allow reads without an API key."
+    )
+    require_if_match: bool = Field(
+        default=False, description="Reject PATCH/PUT/DELETE without If-Match (428)."
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=5000, description="How long an SQLite writer waits for the lock."
+    )
+    sqlite_synchronous: str = Field(
+        default="FULL", description="SQLite synchronous level in WAL mode: FULL or NORMAL."
+    )
+    seed_path: Path = Field(default=Path("seeds"), description="Default folder for `contested seed`.")
+    log_level: str = Field(default="info", description="uvicorn log level.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql+psycopg://", "postgresql://")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _sync_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"FULL", "NORMAL", "EXTRA"}:
+            raise ValueError("must be FULL, NORMAL or EXTRA")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Read the settings, or exit with one line per invalid variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "CONTESTED_" + str(error["loc"][0]).upper() if error["loc"] else "CONTESTED_*"
+            print(f"invalid setting {name}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()

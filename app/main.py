@@ -1,0 +1,78 @@
+"""The application factory: settings, database, routers, error handlers, OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api import (
+    actors,
+    claims,
+    events,
+    evidence,
+    health,
+    openapi,
+    problems,
+    relations,
+    responses,
+    sources,
+    verdicts,
+)
+from app.config import Settings, get_settings
+from app.db import Database, open_database
+
+DESCRIPTION = """\
+Contested records allegations (**claims**) next to their counter-statements
+(**responses**), tied to the **sources** they were published in and to
+**evidence** graded with the Admiralty code.
+
+* Reads are public; writes need an API key (`Authorization: Bearer ...`).
+* Lists are paginated with an opaque `cursor` (`next_cursor` in the body and a
+  `Link: rel="next"` header).
+* Every error is an RFC 9457 problem document (`application/problem+json`).
+"""
+
+TAGS = [
+    {"name": "claims", "description": "Allegations and their dossiers."},
+    {"name": "verdicts", "description": "Editorial ratings of claims."},
+    {"name": "responses", "description": "Counter-statements to claims."},
+    {"name": "evidence", "description": "Graded items that bear on a claim."},
+    {"name": "actors", "description": "Who speaks or is accused."},
+    {"name": "relations", "description": "Dated links between actors."},
+    {"name": "events", "description": "Incidents the claims are about."},
+    {"name": "sources", "description": "Published documents."},
+    {"name": "health", "description": "Liveness and readiness."},
+]
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        app.state.db = database or open_database(settings)
+        yield
+        if owned:
+            app.state.db.dispose()
+
+    app = FastAPI(
+        title="Contested",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if database is not None:
+        app.state.db = database
+    for module in (
+        claims, verdicts, responses, evidence, actors, relations, events, sources, health
+    ):
+        app.include_router(module.router)
+    problems.install(app)
+    openapi.install(app)
+    return app

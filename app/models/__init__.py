@@ -1,0 +1,38 @@
+"""Table models and their API models. Importing this package registers every table."""
+
+from app.models.actor import Actor, ActorAlias, ActorRelation
+from app.models.api_key import ApiKey
+from app.models.claim import Claim, Verdict
+from app.models.claim_response import ClaimResponse
+from app.models.common import metadata
+from app.models.event import Event
+from app.models.evidence import Evidence
+from app.models.links import (
+    ClaimAccused,
+    ClaimSource,
+    ClaimTag,
+    EvidenceSource,
+    RelationSource,
+    ResponseSource,
+)
+from app.models.source import Source
+
+__all__ = [
+    "Actor",
+    "ActorAlias",
+    "ActorRelation",
+    "ApiKey",
+    "Claim",
+    "ClaimAccused",
+    "ClaimResponse",
+    "ClaimSource",
+    "ClaimTag",
+    "Event",
+    "Evidence",
+    "EvidenceSource",
+    "RelationSource",
+    "ResponseSource",
+    "Source",
+    "Verdict",
+    "metadata",
+]

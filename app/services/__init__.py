@@ -1,0 +1,1 @@
+"""Business rules. Nothing here knows about HTTP: errors come from ``app.errors``."""

@@ -1,0 +1,431 @@
+"""Claims: writing them, reading one as a dossier, and the filtered list."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from app.models import (
+    Actor,
+    Claim,
+    ClaimAccused,
+    ClaimResponse,
+    ClaimSource,
+    ClaimTag,
+    Event,
+    Evidence,
+    Verdict,
+)
+from app.models.claim import ClaimCreate, ClaimSort, ClaimUpdate, VerdictPut
+from app.models.common import utcnow
+from app.security import Principal
+from app.services import balance as balance_rules
+from app.services import refs, rows
+from app.services.derived import refresh_claim
+from app.services.dispute import dispute
+from app.services.pagination import (
+    SortKey,
+    decode_cursor,
+    fingerprint,
+    keyset,
+    parse_date,
+    parse_datetime,
+    parse_float,
+    split_page,
+)
+from app.services.reads import Conn, actor_columns, actor_ref, citations_of, fetch_one
+from app.services.sources import replace_links, resolve_citations
+from app.services.statements import (
+    accused_of,
+    evidence_dicts,
+    response_dicts,
+    select_evidence,
+    select_responses,
+)
+
+_claimant = aliased(Actor)
+
+SUMMARY_COLUMNS = (
+    Claim.id,
+    Claim.version,
+    Claim.proposition,
+    Claim.stated_on,
+    Claim.stated_on_precision,
+    Claim.sort_date,
+    Claim.dispute_status,
+    Claim.balance,
+    Claim.created_at,
+    Claim.updated_at,
+    Claim.deleted_at,
+    Verdict.rating.label("verdict"),
+    Event.id.label("event_ref_id"),
+    Event.slug.label("event_slug"),
+    Event.title.label("event_title"),
+    *actor_columns(_claimant, "claimant"),
+)
+DOSSIER_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    Claim.quote,
+    Claim.quote_language,
+    Claim.translation,
+    Verdict.rationale.label("verdict_rationale"),
+    Verdict.reviewed_by.label("verdict_reviewed_by"),
+    Verdict.reviewed_at.label("verdict_reviewed_at"),
+)
+
+SORTS: dict[ClaimSort, SortKey] = {
+    ClaimSort.stated_on: SortKey("stated_on", Claim.sort_date, False, parse_date),
+    ClaimSort.stated_on_desc: SortKey("-stated_on", Claim.sort_date, True, parse_date),
+    ClaimSort.updated_at: SortKey("updated_at", Claim.updated_at, False, parse_datetime),
+    ClaimSort.updated_at_desc: SortKey("-updated_at", Claim.updated_at, True, parse_datetime),
+    ClaimSort.created: SortKey("created", None, False),
+    ClaimSort.created_desc: SortKey("-created", None, True),
+    ClaimSort.balance: SortKey("balance", Claim.balance, False, parse_float),
+    ClaimSort.balance_desc: SortKey("-balance", Claim.balance, True, parse_float),
+}
+
+
+def _select(columns: tuple[Any, ...]) -> Any:
+    return (
+        select(*columns)
+        .join(_claimant, _claimant.id == Claim.claimant_id)
+        .join(Verdict, Verdict.claim_id == Claim.id)
+        .outerjoin(Event, Event.id == Claim.event_id)
+    )
+
+
+def _event(row: Any) -> dict[str, Any] | None:
+    if row.event_ref_id is None:
+        return None
+    return {"id": row.event_ref_id, "slug": row.event_slug, "title": row.event_title}
+
+
+def _tags_of(conn: Conn, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    found: dict[uuid.UUID, list[str]] = {claim_id: [] for claim_id in claim_ids}
+    if claim_ids:
+        for claim_id, tag in conn.execute(
+            select(ClaimTag.claim_id, ClaimTag.tag)
+            .where(ClaimTag.claim_id.in_(claim_ids))
+            .order_by(ClaimTag.claim_id, ClaimTag.tag)
+        ).all():
+            found[claim_id].append(tag)
+    return found
+
+
+def _summaries(conn: Conn, found: list[Any]) -> list[dict[str, Any]]:
+    ids = [row.id for row in found]
+    accused = accused_of(conn, ids)
+    tags = _tags_of(conn, ids)
+    return [
+        {
+            "id": row.id,
+            "version": row.version,
+            "proposition": row.proposition,
+            "claimant": actor_ref(row, "claimant"),
+            "accused": accused[row.id],
+            "event": _event(row),
+            "stated_on": row.stated_on,
+            "stated_on_precision": row.stated_on_precision,
+            "tags": tags[row.id],
+            "verdict": row.verdict,
+            "dispute_status": row.dispute_status,
+            "balance": row.balance,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+        }
+        for row in found
+    ]
+
+
+# ---- the list ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimFilters:
+    q: str | None = None
+    claimant: str | None = None
+    accused: str | None = None
+    actor: str | None = None
+    event: str | None = None
+    verdict: str | None = None
+    status: str | None = None
+    stance: str | None = None
+    tag: str | None = None
+    language: str | None = None
+    stated_from: date | None = None
+    stated_to: date | None = None
+    updated_since: datetime | None = None
+
+
+def _where(conn: Conn, f: ClaimFilters) -> list[Any]:
+    """SQL conditions for the filters; unknown actors or events are a 422 naming the parameter."""
+    conditions: list[Any] = [Claim.deleted_at.is_(None)]
+
+    def actor_id(name: str, value: str) -> uuid.UUID:
+        return refs.resolve_one(conn, "actor", value, name, as_parameter=True)
+
+    def accused_is(who: uuid.UUID) -> Any:
+        return exists().where(ClaimAccused.claim_id == Claim.id, ClaimAccused.actor_id == who)
+
+    if f.claimant:
+        conditions.append(Claim.claimant_id == actor_id("claimant", f.claimant))
+    if f.accused:
+        conditions.append(accused_is(actor_id("accused", f.accused)))
+    if f.actor:
+        who = actor_id("actor", f.actor)
+        conditions.append(or_(Claim.claimant_id == who, accused_is(who)))
+    if f.event:
+        conditions.append(
+            Claim.event_id == refs.resolve_one(conn, "event", f.event, "event", as_parameter=True)
+        )
+    if f.verdict:
+        conditions.append(Verdict.rating == f.verdict)
+    if f.status:
+        conditions.append(Claim.dispute_status == f.status)
+    if f.stance:
+        conditions.append(
+            exists().where(
+                ClaimResponse.claim_id == Claim.id,
+                ClaimResponse.stance == f.stance,
+                ClaimResponse.deleted_at.is_(None),
+            )
+        )
+    if f.tag:
+        conditions.append(
+            exists().where(ClaimTag.claim_id == Claim.id, ClaimTag.tag == f.tag.casefold())
+        )
+    if f.language:
+        conditions.append(Claim.quote_language == f.language)
+    if f.stated_from:
+        conditions.append(Claim.stated_on >= f.stated_from)
+    if f.stated_to:
+        conditions.append(Claim.stated_on <= f.stated_to)
+    if f.updated_since:
+        conditions.append(Claim.updated_at >= f.updated_since)
+    if f.q:
+        pattern = f"%{f.q}%"
+        conditions.append(
+            or_(
+                Claim.proposition.ilike(pattern),
+                Claim.quote.ilike(pattern),
+                Claim.translation.ilike(pattern),
+            )
+        )
+    return conditions
+
+
+def list_claims(
+    conn: Conn, filters: ClaimFilters, sort: ClaimSort, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of claims (three queries whatever the page size)."""
+    key = SORTS[sort]
+    fp = fingerprint(asdict(filters))
+    after = decode_cursor(cursor, key, fp) if cursor else None
+    stmt = _select(SUMMARY_COLUMNS).where(*_where(conn, filters))
+    found = conn.execute(keyset(stmt, key, Claim.id, after, limit)).all()
+    page, next_cursor = split_page(found, limit, key, lambda r: getattr(r, key.column.key), fp)
+    return _summaries(conn, page), next_cursor
+
+
+# ---- the dossier -------------------------------------------------------------------------
+
+
+def _threaded(responses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Responses in thread order: each root by date, followed depth-first by its replies."""
+    by_id = {r["id"]: r for r in responses}
+    children: dict[Any, list[dict[str, Any]]] = {}
+    for r in responses:
+        parent = r["in_reply_to"] if r["in_reply_to"] in by_id else None
+        children.setdefault(parent, []).append(r)
+    ordered: list[dict[str, Any]] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        current = stack.pop()
+        ordered.append(current)
+        stack.extend(reversed(children.get(current["id"], [])))
+    return ordered
+
+
+def get_dossier(conn: Conn, claim_id: uuid.UUID) -> dict[str, Any]:
+    """The claim with both sides, in nine queries whatever it holds."""
+    row = fetch_one(conn, _select(DOSSIER_COLUMNS), Claim, str(claim_id), "claim")
+    summary = _summaries(conn, [row])[0]
+    accused = {claim_id: summary["accused"]}
+    responses = response_dicts(
+        conn,
+        conn.execute(
+            select_responses()
+            .where(ClaimResponse.claim_id == claim_id, ClaimResponse.deleted_at.is_(None))
+            .order_by(ClaimResponse.sort_date, ClaimResponse.id)
+        ).all(),
+        accused,
+    )
+    evidence = evidence_dicts(
+        conn,
+        conn.execute(
+            select_evidence()
+            .where(Evidence.claim_id == claim_id, Evidence.deleted_at.is_(None))
+            .order_by(Evidence.id)
+        ).all(),
+    )
+    disputed = dispute(
+        row.stated_on, [(r["stance"], r["stated_on"]) for r in responses if r["by_accused"]]
+    )
+    weights = balance_rules.balance(
+        balance_rules.Item(e["id"], e["bearing"], e["reliability"], e["credibility"], e["independent"])
+        for e in evidence
+    )
+    return {
+        **summary,
+        "quote": row.quote,
+        "quote_language": row.quote_language,
+        "translation": row.translation,
+        "sources": citations_of(conn, ClaimSource, ClaimSource.claim_id, [claim_id])[claim_id],
+        "responses": _threaded(responses),
+        "evidence": {
+            bearing: [e for e in evidence if e["bearing"] == bearing]
+            for bearing in ("supports", "refutes", "context")
+        },
+        "verdict": {
+            "rating": row.verdict,
+            "rationale": row.verdict_rationale,
+            "reviewed_by": row.verdict_reviewed_by,
+            "reviewed_at": row.verdict_reviewed_at,
+        },
+        "dispute": {
+            "status": disputed.status,
+            "first_response_on": disputed.first_response_on,
+            "response_lag_days": disputed.response_lag_days,
+        },
+        "balance": {
+            "support": weights.support,
+            "refute": weights.refute,
+            "balance": weights.balance,
+            "contributions": weights.contributions,
+        },
+    }
+
+
+# ---- writes ------------------------------------------------------------------------------
+
+
+def _resolve_actors(
+    session: Session, claimant: str | None, accused: list[str] | None
+) -> tuple[uuid.UUID | None, list[uuid.UUID] | None]:
+    wanted: list[tuple[str, str]] = []
+    if claimant is not None:
+        wanted.append((claimant, "/claimant"))
+    for index, ref in enumerate(accused or []):
+        wanted.append((ref, f"/accused/{index}"))
+    ids = refs.resolve(session, "actor", wanted)
+    accused_ids = None if accused is None else list(dict.fromkeys(ids[r] for r in accused))
+    return (ids[claimant] if claimant is not None else None), accused_ids
+
+
+def _set_accused(session: Session, claim_id: uuid.UUID, accused: list[uuid.UUID]) -> None:
+    session.execute(delete(ClaimAccused).where(ClaimAccused.claim_id == claim_id))
+    for position, actor_id in enumerate(accused):
+        session.add(ClaimAccused(claim_id=claim_id, actor_id=actor_id, position=position))
+
+
+def _set_tags(session: Session, claim_id: uuid.UUID, tags: list[str]) -> None:
+    session.execute(delete(ClaimTag).where(ClaimTag.claim_id == claim_id))
+    for tag in dict.fromkeys(tags):
+        session.add(ClaimTag(claim_id=claim_id, tag=tag))
+
+
+def create_claim(session: Session, body: ClaimCreate, principal: Principal) -> Claim:
+    claimant_id, accused_ids = _resolve_actors(session, body.claimant, body.accused)
+    event_id = refs.resolve_one(session, "event", body.event, "/event") if body.event else None
+    citations = resolve_citations(session, body.sources, "/sources", principal)
+    claim = Claim(
+        **body.model_dump(exclude={"claimant", "accused", "event", "tags", "sources"}),
+        claimant_id=claimant_id,
+        event_id=event_id,
+        created_by=principal.key_id,
+    )
+    session.add(claim)
+    session.flush()
+    _set_accused(session, claim.id, accused_ids or [])
+    _set_tags(session, claim.id, body.tags)
+    replace_links(session, ClaimSource, "claim_id", claim.id, citations)
+    session.add(Verdict(claim_id=claim.id, created_by=principal.key_id))
+    refresh_claim(session, claim.id)
+    return claim
+
+
+def update_claim(
+    session: Session, claim_id: uuid.UUID, body: ClaimUpdate, principal: Principal, expected: int | None
+) -> Claim:
+    claim = rows.find_for_write(session, Claim, claim_id, "claim", principal, expected)
+    fields = body.model_fields_set
+    claimant_id, accused_ids = _resolve_actors(
+        session, body.claimant if "claimant" in fields else None, body.accused
+    )
+    changes = body.model_dump(
+        exclude_unset=True, exclude={"claimant", "accused", "event", "tags", "sources"}
+    )
+    if claimant_id is not None:
+        changes["claimant_id"] = claimant_id
+    if "event" in fields:
+        changes["event_id"] = (
+            refs.resolve_one(session, "event", body.event, "/event") if body.event else None
+        )
+    changed = rows.apply(claim, changes)
+    if accused_ids is not None:
+        current = list(
+            session.execute(
+                select(ClaimAccused.actor_id)
+                .where(ClaimAccused.claim_id == claim.id)
+                .order_by(ClaimAccused.position)
+            ).scalars()
+        )
+        if current != accused_ids:
+            _set_accused(session, claim.id, accused_ids)
+            changed = True
+    if body.tags is not None:
+        if _tags_of(session, [claim.id])[claim.id] != sorted(set(body.tags)):
+            _set_tags(session, claim.id, body.tags)
+            changed = True
+    if body.sources is not None:
+        replace_links(
+            session,
+            ClaimSource,
+            "claim_id",
+            claim.id,
+            resolve_citations(session, body.sources, "/sources", principal),
+        )
+        changed = True
+    if changed:
+        rows.bump(claim)
+        refresh_claim(session, claim.id)
+    session.flush()
+    return claim
+
+
+def delete_claim(session: Session, claim_id: uuid.UUID, principal: Principal, expected: int | None) -> None:
+    claim = rows.find_for_write(session, Claim, claim_id, "claim", principal, expected)
+    rows.soft_delete(session, claim)
+
+
+def set_verdict(
+    session: Session, claim_id: uuid.UUID, body: VerdictPut, principal: Principal, expected: int | None
+) -> Verdict:
+    """Set the editorial verdict; If-Match carries the verdict's own version."""
+    rows.find(session, Claim, claim_id, "claim")
+    verdict = session.execute(
+        select(Verdict).where(Verdict.claim_id == claim_id).with_for_update()
+    ).scalar_one()
+    rows.check_version(verdict, expected)
+    if rows.apply(verdict, {"rating": body.rating.value, "rationale": body.rationale}):
+        verdict.reviewed_by = principal.name
+        verdict.reviewed_at = utcnow()
+        rows.bump(verdict)
+    session.flush()
+    return verdict

@@ -1,0 +1,112 @@
+"""Shared pieces of read queries: fetching one row by id or slug, and small lookups."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlmodel import Session
+
+from app.errors import Gone, NotFound
+from app.models import Actor, ActorAlias, Source
+from app.services.refs import as_uuid
+
+Conn = Connection | Session
+
+
+def by_ref(model: Any, ref: str) -> Any:
+    """WHERE clause naming a row by UUID, or by slug for tables that have one."""
+    as_id = as_uuid(ref)
+    if as_id is not None:
+        return model.id == as_id
+    if hasattr(model, "slug"):
+        return model.slug == ref
+    return None
+
+
+def fetch_one(conn: Conn, stmt: Any, model: Any, ref: str, noun: str) -> Any:
+    """Run a one-row query filtered by ``ref``; 404 if absent, 410 if soft-deleted."""
+    condition = by_ref(model, ref)
+    row = None if condition is None else conn.execute(stmt.where(condition)).first()
+    if row is None:
+        raise NotFound(f"no {noun} '{ref}'")
+    if row.deleted_at is not None:
+        raise Gone(f"{noun} '{ref}' was deleted")
+    return row
+
+
+def actor_ref(row: Any, prefix: str) -> dict[str, Any] | None:
+    """``{"id", "slug", "name"}`` from columns labelled ``<prefix>_id`` etc., or None."""
+    actor_id = getattr(row, f"{prefix}_id")
+    if actor_id is None:
+        return None
+    return {"id": actor_id, "slug": getattr(row, f"{prefix}_slug"), "name": getattr(row, f"{prefix}_name")}
+
+
+def actor_columns(alias: Any, prefix: str) -> list[Any]:
+    return [
+        alias.id.label(f"{prefix}_id"),
+        alias.slug.label(f"{prefix}_slug"),
+        alias.name.label(f"{prefix}_name"),
+    ]
+
+
+def aliases_of(conn: Conn, actor_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    ids = list(actor_ids)
+    found: dict[uuid.UUID, list[str]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = conn.execute(
+        select(ActorAlias.actor_id, ActorAlias.alias)
+        .where(ActorAlias.actor_id.in_(ids))
+        .order_by(ActorAlias.actor_id, ActorAlias.position)
+    ).all()
+    for actor_id, alias in rows:
+        found[actor_id].append(alias)
+    return found
+
+
+def citations_of(
+    conn: Conn, link_table: Any, owner_column: Any, owner_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The sources each owner cites, with locators, in citation order (one query)."""
+    ids = list(owner_ids)
+    found: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = conn.execute(
+        select(
+            owner_column.label("owner_id"),
+            link_table.locator,
+            Source.id,
+            Source.title,
+            Source.url,
+            Source.kind,
+            Source.published_on,
+            Source.reliability,
+        )
+        .join(Source, Source.id == link_table.source_id)
+        .where(owner_column.in_(ids))
+        .order_by(owner_column, link_table.position)
+    ).all()
+    for row in rows:
+        found[row.owner_id].append(
+            {
+                "source": {
+                    "id": row.id,
+                    "title": row.title,
+                    "url": row.url,
+                    "kind": row.kind,
+                    "published_on": row.published_on,
+                    "reliability": row.reliability,
+                },
+                "locator": row.locator,
+            }
+        )
+    return found
+
+
+__all__ = ["Actor", "Conn", "actor_columns", "actor_ref", "aliases_of", "by_ref", "fetch_one"]
