@@ -12,6 +12,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# RFC 9110 names, whatever the Python version's HTTPStatus says.
+_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+def status_title(status: int) -> str:
+    return _TITLES.get(status) or HTTPStatus(status).phrase
 
 
 class ProblemItem(BaseModel):
@@ -64,9 +70,6 @@ class ContestedError(Exception):
         self.errors = errors
         self.headers = headers or {}
 
-    @property
-    def title(self) -> str:
-        return HTTPStatus(self.status).phrase
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
         return problem_body(self.status, self.detail, instance, self.errors, self.type)
@@ -81,7 +84,7 @@ def problem_body(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": type_,
-        "title": HTTPStatus(status).phrase,
+        "title": status_title(status),
         "status": status,
         "detail": detail,
         "instance": instance,

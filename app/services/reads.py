@@ -39,18 +39,23 @@ def fetch_one(conn: Conn, stmt: Any, model: Any, ref: str, noun: str) -> Any:
 
 
 def actor_ref(row: Any, prefix: str) -> dict[str, Any] | None:
-    """``{"id", "slug", "name"}`` from columns labelled ``<prefix>_id`` etc., or None."""
-    actor_id = getattr(row, f"{prefix}_id")
+    """``{"id", "slug", "name"}`` from columns labelled ``<prefix>__id`` etc., or None."""
+    actor_id = getattr(row, f"{prefix}__id")
     if actor_id is None:
         return None
-    return {"id": actor_id, "slug": getattr(row, f"{prefix}_slug"), "name": getattr(row, f"{prefix}_name")}
+    return {
+        "id": actor_id,
+        "slug": getattr(row, f"{prefix}__slug"),
+        "name": getattr(row, f"{prefix}__name"),
+    }
 
 
 def actor_columns(alias: Any, prefix: str) -> list[Any]:
+    """An actor's id, slug and name, labelled so that ``actor_ref(row, prefix)`` finds them."""
     return [
-        alias.id.label(f"{prefix}_id"),
-        alias.slug.label(f"{prefix}_slug"),
-        alias.name.label(f"{prefix}_name"),
+        alias.id.label(f"{prefix}__id"),
+        alias.slug.label(f"{prefix}__slug"),
+        alias.name.label(f"{prefix}__name"),
     ]
 
 

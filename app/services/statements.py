@@ -107,14 +107,14 @@ def response_dicts(
 ) -> list[dict[str, Any]]:
     """Public responses with ``by_accused`` and their sources (two more queries)."""
     accused_ids = {a["id"] for accused in accused_by_claim.values() for a in accused}
-    pairs = part_of_pairs(conn, {r.responder_id for r in found}, accused_ids)
+    pairs = part_of_pairs(conn, {r.responder__id for r in found}, accused_ids)
     sources = citations_of(conn, ResponseSource, ResponseSource.response_id, [r.id for r in found])
     result = []
     for row in found:
         accused = {a["id"] for a in accused_by_claim.get(row.claim_id, [])}
         data = dict(row._mapping)
         data["responder"] = actor_ref(row, "responder")
-        data["by_accused"] = is_by_accused(row.responder_id, accused, pairs)
+        data["by_accused"] = is_by_accused(row.responder__id, accused, pairs)
         data["sources"] = sources.get(row.id, [])
         result.append(data)
     return result

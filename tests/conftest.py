@@ -1,0 +1,157 @@
+"""Fixtures: one migrated database per backend per run, emptied after each test.
+
+Every test that uses ``client`` or ``database`` runs on SQLite, and again on
+PostgreSQL when CONTESTED_TEST_POSTGRES_URL is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import event, text
+
+from app.config import Settings
+from app.db import Database, open_database
+from app.main import create_app
+from app.models import metadata
+from app.models.api_key import Role
+from app.services import migrations
+from app.services.keys import create_key
+from app.services.seeding import seed
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+POSTGRES_URL = os.environ.get("CONTESTED_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
+
+
+def reset_postgres(url: str) -> None:
+    """Drop everything in the public schema so that migrations start from nothing."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def fresh_database_url(backend: str, folder: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'contested-test.db'}"
+    assert POSTGRES_URL
+    reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = fresh_database_url(request.param, tmp_path_factory.mktemp(request.param))
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+def database(settings: Settings) -> Iterator[Database]:
+    db = open_database(settings)
+    yield db
+    db.dispose()
+
+
+def empty(database: Database) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with database.write.begin() as conn:
+        if database.is_sqlite:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+        else:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+
+
+@pytest.fixture
+def db(database: Database) -> Iterator[Database]:
+    """The test database, emptied after the test."""
+    yield database
+    empty(database)
+
+
+@pytest.fixture
+def make_app(db: Database, settings: Settings) -> Callable[..., FastAPI]:
+    """An app on the test database, with settings overridden as given."""
+
+    def build(**overrides: Any) -> FastAPI:
+        return create_app(settings.model_copy(update=overrides), db)
+
+    return build
+
+
+@pytest.fixture
+def client(make_app: Callable[..., FastAPI]) -> Iterator[TestClient]:
+    with TestClient(make_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def keys(db: Database) -> dict[str, str]:
+    """One API key per role, plus a second contributor ('other')."""
+    issued = {}
+    with db.unit_of_work() as session:
+        for role in Role:
+            issued[role.value] = create_key(session, f"test {role.value}", role).key
+        issued["other"] = create_key(session, "other contributor", Role.contributor).key
+    return issued
+
+
+@pytest.fixture
+def auth(keys: dict[str, str]) -> Callable[[str], dict[str, str]]:
+    """Headers for a role: ``auth("editor")``."""
+    return lambda role: {"Authorization": f"Bearer {keys[role]}"}
+
+
+@pytest.fixture
+def seeded(db: Database) -> Database:
+    with db.unit_of_work() as session:
+        seed(session, SEEDS)
+    return db
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.strip().upper() in {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"}:
+            return
+        self.count += 1
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def count_statements(db: Database) -> Iterator[Callable[[], StatementCounter]]:
+    """``with``-less counter: call it to start counting SQL statements on both engines."""
+    counters: list[StatementCounter] = []
+    engines = {id(db.read): db.read, id(db.write): db.write}.values()
+
+    def start() -> StatementCounter:
+        counter = StatementCounter()
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", counter)
+        counters.append(counter)
+        return counter
+
+    yield start
+    for counter in counters:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", counter)
