@@ -127,8 +127,11 @@ def keys_create(
             issued = create_key(session, name, role)
     finally:
         database.dispose()
-    typer.echo(f"created {issued.role.value} key '{issued.name}' (prefix {issued.prefix}); "
-               "store it now, it is not shown again:", err=False)
+    typer.echo(
+        f"created {issued.role.value} key '{issued.name}' (prefix {issued.prefix}); "
+        "store it now, it is not shown again:",
+        err=False,
+    )
     typer.echo(issued.key)
 
 
@@ -143,13 +146,17 @@ def keys_list() -> None:
         with database.unit_of_work() as session:
             for key in list_keys(session):
                 state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "live"
-                typer.echo(f"{key.prefix}\t{key.role}\t{key.name}\t{key.created_at:%Y-%m-%d}\t{state}")
+                typer.echo(
+                    f"{key.prefix}\t{key.role}\t{key.name}\t{key.created_at:%Y-%m-%d}\t{state}"
+                )
     finally:
         database.dispose()
 
 
 @keys_app.command("revoke")
-def keys_revoke(prefix: Annotated[str, typer.Argument(help="The key's prefix (see keys list).")]) -> None:
+def keys_revoke(
+    prefix: Annotated[str, typer.Argument(help="The key's prefix (see keys list).")],
+) -> None:
     """Revoke a key at once."""
     from app.db import open_database
     from app.errors import NotFound

@@ -24,9 +24,7 @@ class Settings(BaseSettings):
         default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
     )
-    public_read: bool = Field(
-        default=True, description="Allow reads without an API key."
-    )
+    public_read: bool = Field(default=True, description="Allow reads without an API key.")
     require_if_match: bool = Field(
         default=False, description="Reject PATCH/PUT/DELETE without If-Match (428)."
     )
@@ -36,7 +34,9 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field(
         default="FULL", description="SQLite synchronous level in WAL mode: FULL or NORMAL."
     )
-    seed_path: Path = Field(default=Path("seeds"), description="Default folder for `contested seed`.")
+    seed_path: Path = Field(
+        default=Path("seeds"), description="Default folder for `contested seed`."
+    )
     log_level: str = Field(default="info", description="uvicorn log level.")
 
     @field_validator("database_url")

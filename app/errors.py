@@ -70,7 +70,6 @@ class ContestedError(Exception):
         self.errors = errors
         self.headers = headers or {}
 
-
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
         return problem_body(self.status, self.detail, instance, self.errors, self.type)
 

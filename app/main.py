@@ -70,7 +70,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is not None:
         app.state.db = database
     for module in (
-        claims, verdicts, responses, evidence, actors, relations, events, sources, health
+        claims,
+        verdicts,
+        responses,
+        evidence,
+        actors,
+        relations,
+        events,
+        sources,
+        health,
     ):
         app.include_router(module.router)
     problems.install(app)

@@ -7,14 +7,18 @@ PostgreSQL when CONTESTED_TEST_POSTGRES_URL is set.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from app.config import Settings
 from app.db import Database, open_database
@@ -31,30 +35,42 @@ POSTGRES_URL = os.environ.get("CONTESTED_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
 
 
-def reset_postgres(url: str) -> None:
-    """Drop everything in the public schema so that migrations start from nothing."""
-    from sqlalchemy import create_engine
+@contextmanager
+def scratch_postgres(name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the test server, dropped afterwards.
 
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-def fresh_database_url(backend: str, folder: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{folder / 'contested-test.db'}"
+    Each run gets its own, so that two runs on one server never meet.
+    """
     assert POSTGRES_URL
-    reset_postgres(POSTGRES_URL)
-    return POSTGRES_URL
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    database = f"{name}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        server.dispose()
+
+
+@contextmanager
+def empty_database(backend: str, folder: Path, name: str = "contested_test") -> Iterator[str]:
+    """The URL of an empty database of ``backend``, with nothing migrated yet."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / (name + '.db')}"
+    else:
+        with scratch_postgres(name) as url:
+            yield url
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = fresh_database_url(request.param, tmp_path_factory.mktemp(request.param))
-    migrations.upgrade(url)
-    return url
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with empty_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        migrations.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,9 @@ async def list_actors(
     request: Request,
     response: Response,
     conn: Reader,
-    q: Annotated[str | None, Query(max_length=200, description="Part of a name, slug or alias.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Part of a name, slug or alias.")
+    ] = None,
     kind: ActorKind | None = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
     limit: Limit = 50,

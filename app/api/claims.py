@@ -59,16 +59,30 @@ def claim_filters(
     language: Annotated[
         str | None, Query(max_length=35, description="Language of the claim's quote (BCP 47).")
     ] = None,
-    stated_from: Annotated[date | None, Query(description="Stated on or after (YYYY-MM-DD).")] = None,
-    stated_to: Annotated[date | None, Query(description="Stated on or before (YYYY-MM-DD).")] = None,
+    stated_from: Annotated[
+        date | None, Query(description="Stated on or after (YYYY-MM-DD).")
+    ] = None,
+    stated_to: Annotated[
+        date | None, Query(description="Stated on or before (YYYY-MM-DD).")
+    ] = None,
     updated_since: Annotated[
         datetime | None, Query(description="Changed at or after this instant (ISO 8601).")
     ] = None,
 ) -> ClaimFilters:
     return ClaimFilters(
-        q=q, claimant=claimant, accused=accused, actor=actor, event=event,
-        verdict=verdict, status=status, stance=stance, tag=tag, language=language,
-        stated_from=stated_from, stated_to=stated_to, updated_since=updated_since,
+        q=q,
+        claimant=claimant,
+        accused=accused,
+        actor=actor,
+        event=event,
+        verdict=verdict,
+        status=status,
+        stance=stance,
+        tag=tag,
+        language=language,
+        stated_from=stated_from,
+        stated_to=stated_to,
+        updated_since=updated_since,
     )
 
 

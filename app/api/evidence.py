@@ -17,7 +17,13 @@ from app.api.deps import (
     link_next,
     page_limit,
 )
-from app.models.evidence import Bearing, EvidenceCreate, EvidencePage, EvidencePublic, EvidenceUpdate
+from app.models.evidence import (
+    Bearing,
+    EvidenceCreate,
+    EvidencePage,
+    EvidencePublic,
+    EvidenceUpdate,
+)
 from app.services import evidence
 
 router = APIRouter(tags=["evidence"])

@@ -47,7 +47,9 @@ def build(app: FastAPI) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    schemas["ProblemItem"] = ProblemItem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["ProblemItem"] = ProblemItem.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     problem.pop("$defs", None)
     schemas["Problem"] = problem

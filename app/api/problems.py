@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.routing import allowed_methods
 from app.errors import PROBLEM_MEDIA_TYPE, ContestedError, ProblemItem, problem_body
 
 log = logging.getLogger("contested")
@@ -56,33 +57,33 @@ def validation_items(exc: RequestValidationError) -> list[ProblemItem]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ContestedError)
     async def _ours(request: Request, exc: ContestedError) -> JSONResponse:
-        return problem_response(
-            request, exc.status, exc.detail, exc.errors, exc.type, exc.headers
-        )
+        return problem_response(request, exc.status, exc.detail, exc.errors, exc.type, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         items = validation_items(exc)
         detail = items[0].detail if len(items) == 1 else f"{len(items)} problems in the request"
-        return problem_response(
-            request, 422, detail, items, "urn:contested:problem:invalid-input"
-        )
+        return problem_response(request, 422, detail, items, "urn:contested:problem:invalid-input")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else None
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no route {request.url.path}"
+        headers = dict(exc.headers or {})
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed here"
-        return problem_response(request, exc.status_code, detail, headers=exc.headers)
+            headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+        return problem_response(request, exc.status_code, detail, headers=headers)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         # A race that the service's own checks could not see (two inserts of one slug).
         log.info("integrity error: %s", exc.orig)
         return problem_response(
-            request, 409, "the change conflicts with data stored meanwhile; read and retry",
+            request,
+            409,
+            "the change conflicts with data stored meanwhile; read and retry",
             type_="urn:contested:problem:conflict",
         )
 
@@ -90,7 +91,9 @@ def install(app: FastAPI) -> None:
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc.orig)
         return problem_response(
-            request, 503, "the database is busy or unreachable; retry shortly",
+            request,
+            503,
+            "the database is busy or unreachable; retry shortly",
             headers={"Retry-After": "1"},
         )
 

@@ -159,8 +159,6 @@ class ActorPage(Page[ActorPublic]):
     pass
 
 
-
-
 class RelationCreate(InputModel):
     """A dated link from the actor in the path (the subject) to another actor."""
 
@@ -181,6 +179,12 @@ class RelationCreate(InputModel):
 
 
 class RelationUpdate(InputModel):
+    """Fields to change; ``sources`` given replaces the stored list."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"until": "2019-04-01", "until_precision": "month"}]}
+    )
+
     predicate: Predicate | None = None
     object: Reference | None = None
     since: IsoDate | None = None

@@ -14,6 +14,7 @@ from sqlmodel import Field as SQLField
 from app.models.actor import ActorRef
 from app.models.claim_response import ResponsePublic
 from app.models.common import (
+    UNDATED,
     InputModel,
     IsoDate,
     Language,
@@ -22,11 +23,10 @@ from app.models.common import (
     Precision,
     Reference,
     Row,
-    UNDATED,
     UTCDateTime,
-    track_statement_date,
     enum_check,
     text,
+    track_statement_date,
 )
 from app.models.event import EventRef
 from app.models.evidence import Bearing, EvidencePublic
@@ -141,7 +141,9 @@ class ClaimCreate(InputModel):
     claimant: Reference
     accused: list[Reference] = Field(default_factory=list, max_length=50)
     event: Reference | None = None
-    stated_on: IsoDate | None = Field(default=None, description="When it was said; null if unknown.")
+    stated_on: IsoDate | None = Field(
+        default=None, description="When it was said; null if unknown."
+    )
     stated_on_precision: Precision | None = Field(
         default=None, description="How much of stated_on is known (default day)."
     )

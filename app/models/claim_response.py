@@ -12,6 +12,7 @@ from sqlmodel import Field as SQLField
 
 from app.models.actor import ActorRef
 from app.models.common import (
+    UNDATED,
     InputModel,
     IsoDate,
     Language,
@@ -19,11 +20,10 @@ from app.models.common import (
     Page,
     Precision,
     Reference,
-    UNDATED,
     Row,
-    track_statement_date,
     enum_check,
     text,
+    track_statement_date,
 )
 from app.models.source import Citation, CitationInput
 
@@ -93,7 +93,9 @@ class ResponseCreate(InputModel):
 
     responder: Reference
     stance: Stance
-    stated_on: IsoDate | None = Field(default=None, description="When it was said; null if unknown.")
+    stated_on: IsoDate | None = Field(
+        default=None, description="When it was said; null if unknown."
+    )
     stated_on_precision: Precision | None = Field(
         default=None, description="How much of stated_on is known (default day)."
     )

@@ -40,7 +40,9 @@ class Event(Row, table=True):
     __tablename__ = "event"
     __table_args__ = (
         CheckConstraint(enum_check("kind", EventKind), name="kind"),
-        CheckConstraint(enum_check("occurred_on_precision", Precision), name="occurred_on_precision"),
+        CheckConstraint(
+            enum_check("occurred_on_precision", Precision), name="occurred_on_precision"
+        ),
     )
 
     slug: str = SQLField(sa_type=String(100), unique=True)

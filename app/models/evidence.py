@@ -90,9 +90,7 @@ class EvidenceCreate(InputModel):
     kind: EvidenceKind
     bearing: Bearing
     produced_by: Reference | None = None
-    independent: bool = Field(
-        default=False, description="Produced independently of the claimant."
-    )
+    independent: bool = Field(default=False, description="Produced independently of the claimant.")
     reliability: Reliability = Field(
         default=Reliability.F, description="Admiralty source reliability A-F."
     )

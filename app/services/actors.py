@@ -63,9 +63,7 @@ def list_actors(
             or_(
                 Actor.name.ilike(f"%{q}%"),
                 Actor.slug.contains(folded),
-                Actor.id.in_(
-                    select(ActorAlias.actor_id).where(ActorAlias.folded.contains(folded))
-                ),
+                Actor.id.in_(select(ActorAlias.actor_id).where(ActorAlias.folded.contains(folded))),
             )
         )
     after = decode_cursor(cursor, BY_SLUG, fp) if cursor else None

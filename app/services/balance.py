@@ -48,7 +48,9 @@ def balance(items: Iterable[Item]) -> Balance:
             support += w
         elif item.bearing == "refutes":
             refute += w
-        contributions.append({"evidence_id": item.evidence_id, "bearing": item.bearing, "weight": w})
+        contributions.append(
+            {"evidence_id": item.evidence_id, "bearing": item.bearing, "weight": w}
+        )
     return Balance(
         support=round(support, PLACES),
         refute=round(refute, PLACES),

@@ -14,7 +14,14 @@ from app.models.claim_response import ResponseCreate, ResponseUpdate
 from app.security import Principal
 from app.services import refs, rows
 from app.services.derived import refresh_claim
-from app.services.pagination import SortKey, decode_cursor, fingerprint, keyset, parse_date, split_page
+from app.services.pagination import (
+    SortKey,
+    decode_cursor,
+    fingerprint,
+    keyset,
+    parse_date,
+    split_page,
+)
 from app.services.reads import Conn, fetch_one
 from app.services.sources import replace_links, resolve_citations
 from app.services.statements import accused_of, response_dicts, select_responses
@@ -49,15 +56,20 @@ def _check_reply(
     current: uuid.UUID | None = parent_id
     while current is not None:
         row = session.execute(
-            select(ClaimResponse.claim_id, ClaimResponse.in_reply_to_id, ClaimResponse.deleted_at)
-            .where(ClaimResponse.id == current)
+            select(
+                ClaimResponse.claim_id, ClaimResponse.in_reply_to_id, ClaimResponse.deleted_at
+            ).where(ClaimResponse.id == current)
         ).first()
         if current == parent_id and (row is None or row.claim_id != claim_id or row.deleted_at):
             detail = f"no response '{parent_id}' on this claim to reply to"
-            raise UnprocessableInput(detail, errors=[ProblemItem(detail=detail, pointer="/in_reply_to")])
+            raise UnprocessableInput(
+                detail, errors=[ProblemItem(detail=detail, pointer="/in_reply_to")]
+            )
         if current in seen:
             detail = "in_reply_to would make the thread a loop"
-            raise UnprocessableInput(detail, errors=[ProblemItem(detail=detail, pointer="/in_reply_to")])
+            raise UnprocessableInput(
+                detail, errors=[ProblemItem(detail=detail, pointer="/in_reply_to")]
+            )
         seen.add(current)
         current = row.in_reply_to_id if row else None
 
@@ -91,7 +103,9 @@ def update_response(
     principal: Principal,
     expected: int | None,
 ) -> ClaimResponse:
-    response = rows.find_for_write(session, ClaimResponse, response_id, "response", principal, expected)
+    response = rows.find_for_write(
+        session, ClaimResponse, response_id, "response", principal, expected
+    )
     rows.find(session, Claim, response.claim_id, "claim")
     fields = body.model_fields_set
     changes = body.model_dump(exclude_unset=True, exclude={"responder", "in_reply_to", "sources"})
@@ -116,6 +130,8 @@ def update_response(
 def delete_response(
     session: Session, response_id: uuid.UUID, principal: Principal, expected: int | None
 ) -> None:
-    response = rows.find_for_write(session, ClaimResponse, response_id, "response", principal, expected)
+    response = rows.find_for_write(
+        session, ClaimResponse, response_id, "response", principal, expected
+    )
     rows.soft_delete(session, response)
     refresh_claim(session, response.claim_id)

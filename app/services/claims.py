@@ -278,7 +278,9 @@ def get_dossier(conn: Conn, claim_id: uuid.UUID) -> dict[str, Any]:
         row.stated_on, [(r["stance"], r["stated_on"]) for r in responses if r["by_accused"]]
     )
     weights = balance_rules.balance(
-        balance_rules.Item(e["id"], e["bearing"], e["reliability"], e["credibility"], e["independent"])
+        balance_rules.Item(
+            e["id"], e["bearing"], e["reliability"], e["credibility"], e["independent"]
+        )
         for e in evidence
     )
     return {
@@ -361,7 +363,11 @@ def create_claim(session: Session, body: ClaimCreate, principal: Principal) -> C
 
 
 def update_claim(
-    session: Session, claim_id: uuid.UUID, body: ClaimUpdate, principal: Principal, expected: int | None
+    session: Session,
+    claim_id: uuid.UUID,
+    body: ClaimUpdate,
+    principal: Principal,
+    expected: int | None,
 ) -> Claim:
     claim = rows.find_for_write(session, Claim, claim_id, "claim", principal, expected)
     fields = body.model_fields_set
@@ -389,10 +395,9 @@ def update_claim(
         if current != accused_ids:
             _set_accused(session, claim.id, accused_ids)
             changed = True
-    if body.tags is not None:
-        if _tags_of(session, [claim.id])[claim.id] != sorted(set(body.tags)):
-            _set_tags(session, claim.id, body.tags)
-            changed = True
+    if body.tags is not None and _tags_of(session, [claim.id])[claim.id] != sorted(set(body.tags)):
+        _set_tags(session, claim.id, body.tags)
+        changed = True
     if body.sources is not None:
         replace_links(
             session,
@@ -409,13 +414,19 @@ def update_claim(
     return claim
 
 
-def delete_claim(session: Session, claim_id: uuid.UUID, principal: Principal, expected: int | None) -> None:
+def delete_claim(
+    session: Session, claim_id: uuid.UUID, principal: Principal, expected: int | None
+) -> None:
     claim = rows.find_for_write(session, Claim, claim_id, "claim", principal, expected)
     rows.soft_delete(session, claim)
 
 
 def set_verdict(
-    session: Session, claim_id: uuid.UUID, body: VerdictPut, principal: Principal, expected: int | None
+    session: Session,
+    claim_id: uuid.UUID,
+    body: VerdictPut,
+    principal: Principal,
+    expected: int | None,
 ) -> Verdict:
     """Set the editorial verdict; If-Match carries the verdict's own version."""
     rows.find(session, Claim, claim_id, "claim")

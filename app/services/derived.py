@@ -33,11 +33,7 @@ def refresh_claim(session: Session, claim_id: uuid.UUID) -> None:
     pairs = part_of_pairs(session, {a.responder_id for a in answers}, accused)
     result = dispute(
         stated_on,
-        [
-            (a.stance, a.stated_on)
-            for a in answers
-            if is_by_accused(a.responder_id, accused, pairs)
-        ],
+        [(a.stance, a.stated_on) for a in answers if is_by_accused(a.responder_id, accused, pairs)],
     )
     items = [
         balance_rules.Item(row.id, row.bearing, row.reliability, row.credibility, row.independent)

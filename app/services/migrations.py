@@ -11,7 +11,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 
-
 def _project_root() -> Path:
     """The folder holding alembic.ini: the source tree, or the working directory."""
     for candidate in (Path(__file__).resolve().parents[2], Path.cwd()):

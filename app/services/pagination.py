@@ -84,7 +84,11 @@ def decode_cursor(cursor: str, sort: SortKey, filters_fp: str) -> tuple[Any, uui
 
 
 def keyset(
-    stmt: Select[Any], sort: SortKey, id_column: Any, after: tuple[Any, uuid.UUID] | None, limit: int
+    stmt: Select[Any],
+    sort: SortKey,
+    id_column: Any,
+    after: tuple[Any, uuid.UUID] | None,
+    limit: int,
 ) -> Select[Any]:
     """Order ``stmt`` by (sort key, id), resume after ``after``, and fetch one extra row."""
     if sort.column is None:

@@ -130,7 +130,9 @@ def update_relation(
     principal: Principal,
     expected: int | None,
 ) -> ActorRelation:
-    relation = rows.find_for_write(session, ActorRelation, relation_id, "relation", principal, expected)
+    relation = rows.find_for_write(
+        session, ActorRelation, relation_id, "relation", principal, expected
+    )
     was_part_of = relation.predicate == "part_of"
     changes = body.model_dump(exclude_unset=True, exclude={"object", "sources"})
     if "object" in body.model_fields_set and body.object:
@@ -152,7 +154,9 @@ def update_relation(
 def delete_relation(
     session: Session, relation_id: uuid.UUID, principal: Principal, expected: int | None
 ) -> None:
-    relation = rows.find_for_write(session, ActorRelation, relation_id, "relation", principal, expected)
+    relation = rows.find_for_write(
+        session, ActorRelation, relation_id, "relation", principal, expected
+    )
     rows.soft_delete(session, relation)
     if relation.predicate == "part_of":
         refresh_claims_answered_by(session, relation.subject_id)

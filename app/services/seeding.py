@@ -112,14 +112,18 @@ class _Seeder:
             self.report.count(kind, created=False)
         return row
 
-    def replace_set(self, model: Any, owner: dict[str, Any], wanted: list[dict[str, Any]], kind: str) -> None:
+    def replace_set(
+        self, model: Any, owner: dict[str, Any], wanted: list[dict[str, Any]], kind: str
+    ) -> None:
         """Make the link rows of one owner exactly ``wanted`` (compared as a whole)."""
-        (owner_column, owner_id), = owner.items()
-        current = self.session.execute(
-            select(model).where(getattr(model, owner_column) == owner_id)
-        ).scalars().all()
+        ((owner_column, owner_id),) = owner.items()
+        current = (
+            self.session.execute(select(model).where(getattr(model, owner_column) == owner_id))
+            .scalars()
+            .all()
+        )
         columns = [c.name for c in model.__table__.columns]
-        have = sorted((tuple(str(getattr(r, c)) for c in columns) for r in current))
+        have = sorted(tuple(str(getattr(r, c)) for c in columns) for r in current)
         want = sorted(tuple(str({**owner, **w}.get(c)) for c in columns) for w in wanted)
         if have == want:
             return
@@ -143,7 +147,11 @@ class _Seeder:
             if key not in self.sources:
                 raise SeedError(f"{where}: unknown source {key!r}")
             result.append(
-                {"source_id": self.sources[key], "locator": entry.get("locator"), "position": position}
+                {
+                    "source_id": self.sources[key],
+                    "locator": entry.get("locator"),
+                    "position": position,
+                }
             )
         return result
 
@@ -156,12 +164,17 @@ class _Seeder:
                 select(Actor.id).where(Actor.slug == body.slug)
             ).scalar_one_or_none()
             actor_id = existing or seed_id("actor", body.slug)
-            self.upsert(Actor, actor_id, body.model_dump(exclude={"aliases"}, mode="json"), "actors")
+            self.upsert(
+                Actor, actor_id, body.model_dump(exclude={"aliases"}, mode="json"), "actors"
+            )
             aliases = list(dict.fromkeys(body.aliases))
             self.replace_set(
                 ActorAlias,
                 {"actor_id": actor_id},
-                [{"alias": a, "folded": a.casefold(), "position": i} for i, a in enumerate(aliases)],
+                [
+                    {"alias": a, "folded": a.casefold(), "position": i}
+                    for i, a in enumerate(aliases)
+                ],
                 "aliases",
             )
             self.actors[body.slug] = actor_id
@@ -175,7 +188,9 @@ class _Seeder:
             event_id = existing or seed_id("event", body.slug)
             values = body.model_dump(mode="python")
             values["kind"] = body.kind.value
-            values["occurred_on_precision"] = _enum(Precision, body.occurred_on_precision, body.slug)
+            values["occurred_on_precision"] = _enum(
+                Precision, body.occurred_on_precision, body.slug
+            )
             self.upsert(Event, event_id, values, "events")
             self.events[body.slug] = event_id
 
@@ -188,12 +203,16 @@ class _Seeder:
                 "url": url,
                 "url_normalized": normalize_url(url) if url else None,
                 "title": entry["title"],
-                "publisher_id": self.actor(entry["publisher"], where) if entry.get("publisher") else None,
+                "publisher_id": self.actor(entry["publisher"], where)
+                if entry.get("publisher")
+                else None,
                 "publisher_name": entry.get("publisher_name"),
                 "kind": _enum(SourceKind, entry.get("kind", "other"), where),
                 "language": entry.get("language"),
                 "published_on": entry.get("published_on"),
-                "published_on_precision": _enum(Precision, entry.get("published_on_precision"), where),
+                "published_on_precision": _enum(
+                    Precision, entry.get("published_on_precision"), where
+                ),
                 "reliability": _enum(Reliability, entry.get("reliability", "F"), where),
             }
             self.upsert(Source, seed_id("source", key), values, "sources")
@@ -201,7 +220,9 @@ class _Seeder:
 
     def load_relations(self, entries: list[dict[str, Any]]) -> None:
         for entry in entries:
-            where = f"relation {entry.get('subject')} {entry.get('predicate')} {entry.get('object')}"
+            where = (
+                f"relation {entry.get('subject')} {entry.get('predicate')} {entry.get('object')}"
+            )
             subject = self.actor(entry["subject"], where)
             obj = self.actor(entry["object"], where)
             predicate = _enum(Predicate, entry["predicate"], where)
@@ -220,8 +241,12 @@ class _Seeder:
             self.replace_set(
                 RelationSource,
                 {"relation_id": relation_id},
-                [{"source_id": c["source_id"], "position": c["position"]} for c in self.citations(
-                    [{"source": s} for s in entry.get("sources") or []], where)],
+                [
+                    {"source_id": c["source_id"], "position": c["position"]}
+                    for c in self.citations(
+                        [{"source": s} for s in entry.get("sources") or []], where
+                    )
+                ],
                 "relation sources",
             )
 
@@ -243,19 +268,25 @@ class _Seeder:
             self.upsert(Claim, claim_id, values, "claims")
             accused = list(dict.fromkeys(self.actor(a, where) for a in entry.get("accused") or []))
             self.replace_set(
-                ClaimAccused, {"claim_id": claim_id},
-                [{"actor_id": a, "position": i} for i, a in enumerate(accused)], "accused",
+                ClaimAccused,
+                {"claim_id": claim_id},
+                [{"actor_id": a, "position": i} for i, a in enumerate(accused)],
+                "accused",
             )
             tags = sorted({str(t).casefold() for t in entry.get("tags") or []})
             self.replace_set(ClaimTag, {"claim_id": claim_id}, [{"tag": t} for t in tags], "tags")
             self.replace_set(
-                ClaimSource, {"claim_id": claim_id}, self.citations(entry.get("sources"), where),
+                ClaimSource,
+                {"claim_id": claim_id},
+                self.citations(entry.get("sources"), where),
                 "claim sources",
             )
             self.load_verdict(claim_id, entry.get("verdict"), where)
             responses: dict[str, uuid.UUID] = {}
             for response in entry.get("responses") or []:
-                responses[response["key"]] = self.load_response(claim_id, response, responses, where)
+                responses[response["key"]] = self.load_response(
+                    claim_id, response, responses, where
+                )
             for item in entry.get("evidence") or []:
                 self.load_evidence(claim_id, item, where)
             refresh_claim(self.session, claim_id)
@@ -263,7 +294,9 @@ class _Seeder:
     def load_verdict(self, claim_id: uuid.UUID, verdict: dict[str, Any] | None, where: str) -> None:
         rating = _enum(Rating, (verdict or {}).get("rating", "unassessed"), where)
         rationale = (verdict or {}).get("rationale")
-        row = self.session.execute(select(Verdict).where(Verdict.claim_id == claim_id)).scalar_one_or_none()
+        row = self.session.execute(
+            select(Verdict).where(Verdict.claim_id == claim_id)
+        ).scalar_one_or_none()
         if row is None:
             row = Verdict(id=seed_id("verdict", str(claim_id)), claim_id=claim_id)
             self.session.add(row)
@@ -285,7 +318,9 @@ class _Seeder:
         response_id = seed_id("response", entry["key"])
         parent = entry.get("in_reply_to")
         if parent is not None and parent not in earlier:
-            raise SeedError(f"{where}: in_reply_to {parent!r} is not an earlier response of the claim")
+            raise SeedError(
+                f"{where}: in_reply_to {parent!r} is not an earlier response of the claim"
+            )
         values = {
             "claim_id": claim_id,
             "responder_id": self.actor(entry["responder"], where),
@@ -299,7 +334,9 @@ class _Seeder:
         }
         self.upsert(ClaimResponse, response_id, values, "responses")
         self.replace_set(
-            ResponseSource, {"response_id": response_id}, self.citations(entry.get("sources"), where),
+            ResponseSource,
+            {"response_id": response_id},
+            self.citations(entry.get("sources"), where),
             "response sources",
         )
         return response_id
@@ -315,7 +352,9 @@ class _Seeder:
             "summary": entry["summary"],
             "kind": _enum(EvidenceKind, entry["kind"], where),
             "bearing": _enum(Bearing, entry["bearing"], where),
-            "produced_by_id": self.actor(entry["produced_by"], where) if entry.get("produced_by") else None,
+            "produced_by_id": self.actor(entry["produced_by"], where)
+            if entry.get("produced_by")
+            else None,
             "independent": bool(entry.get("independent", False)),
             "reliability": _enum(Reliability, entry.get("reliability", "F"), where),
             "credibility": credibility,
@@ -325,7 +364,9 @@ class _Seeder:
         }
         self.upsert(Evidence, evidence_id, values, "evidence")
         self.replace_set(
-            EvidenceSource, {"evidence_id": evidence_id}, self.citations(entry.get("sources"), where),
+            EvidenceSource,
+            {"evidence_id": evidence_id},
+            self.citations(entry.get("sources"), where),
             "evidence sources",
         )
 

@@ -60,7 +60,9 @@ def normalized(url: str, pointer: str) -> str:
         return normalize_url(url)
     except InvalidUrl as exc:
         detail = f"invalid URL: {exc}"
-        raise UnprocessableInput(detail, errors=[ProblemItem(detail=detail, pointer=pointer)]) from None
+        raise UnprocessableInput(
+            detail, errors=[ProblemItem(detail=detail, pointer=pointer)]
+        ) from None
 
 
 def list_sources(
@@ -171,13 +173,19 @@ def resolve_citations(
             resolved.append((citation.source_id, citation.locator))
             continue
         data = _columns_from(session, citation, where)
-        existing = _existing_by_url(session, data["url_normalized"]) if data.get("url_normalized") else None
+        existing = (
+            _existing_by_url(session, data["url_normalized"])
+            if data.get("url_normalized")
+            else None
+        )
         if existing is not None:
             resolved.append((existing.id, citation.locator))
             continue
         if not citation.title:
             detail = "a new source needs a title"
-            raise UnprocessableInput(detail, errors=[ProblemItem(detail=detail, pointer=f"{where}/title")])
+            raise UnprocessableInput(
+                detail, errors=[ProblemItem(detail=detail, pointer=f"{where}/title")]
+            )
         data.setdefault("kind", "other")
         data.setdefault("reliability", "F")
         source = Source(**data, created_by=principal.key_id)
@@ -189,13 +197,18 @@ def resolve_citations(
 
 
 def replace_links(
-    session: Session, link_model: Any, owner_field: str, owner_id: uuid.UUID,
+    session: Session,
+    link_model: Any,
+    owner_field: str,
+    owner_id: uuid.UUID,
     citations: list[tuple[uuid.UUID, str | None]],
 ) -> None:
     """Make ``owner_id`` cite exactly ``citations``, in order."""
     session.execute(delete(link_model).where(getattr(link_model, owner_field) == owner_id))
     for position, (source_id, locator) in enumerate(citations):
         session.add(
-            link_model(**{owner_field: owner_id}, source_id=source_id, locator=locator, position=position)
+            link_model(
+                **{owner_field: owner_id}, source_id=source_id, locator=locator, position=position
+            )
         )
     session.flush()

@@ -1,4 +1,4 @@
-"""Loading responses and evidence with everything shown beside them, in a fixed number of queries."""
+"""Responses and evidence with everything shown beside them, in a fixed number of queries."""
 
 from __future__ import annotations
 

@@ -9,9 +9,26 @@ import pytest
 from tests.factories import make_actor, make_claim, make_event, make_evidence, make_response
 
 DOSSIER_FIELDS = {
-    "id", "version", "proposition", "claimant", "accused", "event", "stated_on",
-    "stated_on_precision", "quote", "quote_language", "translation", "tags", "sources",
-    "responses", "evidence", "verdict", "dispute", "balance", "created_at", "updated_at",
+    "id",
+    "version",
+    "proposition",
+    "claimant",
+    "accused",
+    "event",
+    "stated_on",
+    "stated_on_precision",
+    "quote",
+    "quote_language",
+    "translation",
+    "tags",
+    "sources",
+    "responses",
+    "evidence",
+    "verdict",
+    "dispute",
+    "balance",
+    "created_at",
+    "updated_at",
 }
 
 
@@ -19,8 +36,15 @@ DOSSIER_FIELDS = {
 def cast(client, auth):
     """FSB accuses KTJ of a Volgograd plot."""
     h = auth("contributor")
-    make_actor(client, h, "fsb", "Federal Security Service", kind="state_agency",
-               aliases=["FSB", "ФСБ"], country="RU")
+    make_actor(
+        client,
+        h,
+        "fsb",
+        "Federal Security Service",
+        kind="state_agency",
+        aliases=["FSB", "ФСБ"],
+        country="RU",
+    )
     make_actor(client, h, "ktj", "Katibat Tawhid wal-Jihad")
     make_event(client, h, "volgograd-plot-2020", "Volgograd plot", occurred_on="2020-10-15")
     return h
@@ -40,8 +64,13 @@ def test_create_claim_returns_the_full_dossier(client, cast):
             "quote_language": "en",
             "tags": ["Terrorism", "volgograd"],
             "sources": [
-                {"title": "FSB statement", "publisher": "fsb", "kind": "official_statement",
-                 "url": "https://Example.org/fsb/statement/?utm_source=x", "locator": "para 1"}
+                {
+                    "title": "FSB statement",
+                    "publisher": "fsb",
+                    "kind": "official_statement",
+                    "url": "https://Example.org/fsb/statement/?utm_source=x",
+                    "locator": "para 1",
+                }
             ],
         },
     )
@@ -58,10 +87,16 @@ def test_create_claim_returns_the_full_dossier(client, cast):
     assert body["sources"][0]["locator"] == "para 1"
     assert body["sources"][0]["source"]["url"] == "https://Example.org/fsb/statement/?utm_source=x"
     assert body["verdict"] == {
-        "rating": "unassessed", "rationale": None, "reviewed_by": None, "reviewed_at": None
+        "rating": "unassessed",
+        "rationale": None,
+        "reviewed_by": None,
+        "reviewed_at": None,
     }
-    assert body["dispute"] == {"status": "unanswered", "first_response_on": None,
-                               "response_lag_days": None}
+    assert body["dispute"] == {
+        "status": "unanswered",
+        "first_response_on": None,
+        "response_lag_days": None,
+    }
     assert body["balance"] == {"support": 0.0, "refute": 0.0, "balance": 0.0, "contributions": []}
     assert body["evidence"] == {"supports": [], "refutes": [], "context": []}
     assert body["responses"] == []
@@ -71,8 +106,13 @@ def test_create_claim_returns_the_full_dossier(client, cast):
 def test_inline_source_with_a_known_url_is_reused(client, cast):
     source = {"title": "FSB statement", "url": "https://example.org/a#top"}
     first = make_claim(client, cast, "fsb", ["ktj"], sources=[source])
-    second = make_claim(client, cast, "fsb", ["ktj"],
-                        sources=[{"title": "Other title", "url": "https://EXAMPLE.org/a/"}])
+    second = make_claim(
+        client,
+        cast,
+        "fsb",
+        ["ktj"],
+        sources=[{"title": "Other title", "url": "https://EXAMPLE.org/a/"}],
+    )
     assert first["sources"][0]["source"]["id"] == second["sources"][0]["source"]["id"]
     listed = client.get("/v1/sources", params={"url": "https://example.org/a"}).json()
     assert len(listed["items"]) == 1
@@ -84,8 +124,11 @@ def test_dossier_of_the_seeded_volgograd_claim(client, seeded):
     dossier = client.get(f"/v1/claims/{claim['id']}").json()
     assert dossier["claimant"]["slug"] == "fsb"
     assert [a["slug"] for a in dossier["accused"]] == ["ktj"]
-    assert dossier["dispute"] == {"status": "denied", "first_response_on": "2020-10-16",
-                                  "response_lag_days": 1}
+    assert dossier["dispute"] == {
+        "status": "denied",
+        "first_response_on": "2020-10-16",
+        "response_lag_days": 1,
+    }
     denial = dossier["responses"][0]
     assert denial["responder"]["slug"] == "ktj" and denial["stance"] == "denies"
     assert denial["by_accused"] is True
@@ -107,8 +150,10 @@ def test_dossier_of_the_seeded_volgograd_claim(client, seeded):
         ({"claimant": "fsb", "stated_on": "2020-10-15"}, "/proposition"),
         ({"proposition": "x"}, "/claimant"),
         ({"proposition": "x", "claimant": "fsb", "stated_on": "2020-13-45"}, "/stated_on"),
-        ({"proposition": "x", "claimant": "fsb", "stated_on_precision": "week"},
-         "/stated_on_precision"),
+        (
+            {"proposition": "x", "claimant": "fsb", "stated_on_precision": "week"},
+            "/stated_on_precision",
+        ),
         ({"proposition": "x", "claimant": "fsb", "accused": "ktj"}, "/accused"),
         ({"proposition": "x", "claimant": "fsb", "tags": ["no spaces"]}, "/tags/0"),
         ({"proposition": "x", "claimant": "fsb", "version": 3}, "/version"),
@@ -129,9 +174,14 @@ def test_invalid_claims_are_422_problems_naming_the_field(client, cast, body, po
 
 def test_unknown_slug_is_422_with_a_suggestion_and_nothing_is_created(client, cast):
     response = client.post(
-        "/v1/claims", headers=cast,
-        json={"proposition": "x", "claimant": "fbs", "accused": ["ktj", "ktjj"],
-              "event": "volgograd-plot"},
+        "/v1/claims",
+        headers=cast,
+        json={
+            "proposition": "x",
+            "claimant": "fbs",
+            "accused": ["ktj", "ktjj"],
+            "event": "volgograd-plot",
+        },
     )
     assert response.status_code == 422
     problem = response.json()
@@ -145,8 +195,11 @@ def test_unknown_slug_is_422_with_a_suggestion_and_nothing_is_created(client, ca
 
 
 def test_unknown_event_suggests_close_slugs(client, cast):
-    response = client.post("/v1/claims", headers=cast,
-                           json={"proposition": "x", "claimant": "fsb", "event": "volgograd-plot"})
+    response = client.post(
+        "/v1/claims",
+        headers=cast,
+        json={"proposition": "x", "claimant": "fsb", "event": "volgograd-plot"},
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["suggestions"] == ["volgograd-plot-2020"]
 
@@ -170,8 +223,11 @@ def test_update_claim_bumps_version_and_honours_if_match(client, cast):
     stale = client.patch(url, headers={**cast, "If-Match": '"7"'}, json={"proposition": "No."})
     assert stale.status_code == 412
     assert client.get(url).json()["proposition"] == claim["proposition"]
-    updated = client.patch(url, headers={**cast, "If-Match": '"1"'},
-                           json={"proposition": "Changed.", "tags": ["b", "a"]})
+    updated = client.patch(
+        url,
+        headers={**cast, "If-Match": '"1"'},
+        json={"proposition": "Changed.", "tags": ["b", "a"]},
+    )
     assert updated.status_code == 200, updated.text
     assert updated.json()["version"] == 2 and updated.headers["ETag"] == '"2"'
     assert updated.json()["tags"] == ["a", "b"]
@@ -181,8 +237,11 @@ def test_update_claim_bumps_version_and_honours_if_match(client, cast):
 
 def test_weak_if_match_never_matches(client, cast):
     claim = make_claim(client, cast, "fsb", ["ktj"])
-    response = client.patch(f"/v1/claims/{claim['id']}", headers={**cast, "If-Match": 'W/"1"'},
-                            json={"proposition": "Changed."})
+    response = client.patch(
+        f"/v1/claims/{claim['id']}",
+        headers={**cast, "If-Match": 'W/"1"'},
+        json={"proposition": "Changed."},
+    )
     assert response.status_code == 412
 
 
@@ -200,13 +259,30 @@ def test_list_filters(client, cast):
     h = cast
     make_actor(client, h, "hts", "Hayat Tahrir al-Sham")
     make_actor(client, h, "tass", "TASS", kind="media_outlet")
-    volgograd = make_claim(client, h, "fsb", ["ktj"], event="volgograd-plot-2020",
-                           stated_on="2020-10-15", tags=["volgograd"], quote="x",
-                           quote_language="ru", proposition="Volgograd cell.")
-    protests = make_claim(client, h, "tass", ["hts", "ktj"], stated_on="2021-02-10",
-                          tags=["navalny"], proposition="Plots against protesters.")
-    hts = make_claim(client, h, "fsb", ["hts"], stated_on="2021-02-12",
-                     proposition="HTS plans attacks.")
+    volgograd = make_claim(
+        client,
+        h,
+        "fsb",
+        ["ktj"],
+        event="volgograd-plot-2020",
+        stated_on="2020-10-15",
+        tags=["volgograd"],
+        quote="x",
+        quote_language="ru",
+        proposition="Volgograd cell.",
+    )
+    protests = make_claim(
+        client,
+        h,
+        "tass",
+        ["hts", "ktj"],
+        stated_on="2021-02-10",
+        tags=["navalny"],
+        proposition="Plots against protesters.",
+    )
+    hts = make_claim(
+        client, h, "fsb", ["hts"], stated_on="2021-02-12", proposition="HTS plans attacks."
+    )
     make_response(client, h, volgograd["id"], "ktj", "denies")
     make_response(client, h, protests["id"], "hts", "admits")
 
@@ -241,20 +317,45 @@ def test_list_filter_with_unknown_actor_names_the_parameter(client, cast):
     assert error["parameter"] == "accused" and error["suggestions"] == ["ktj"]
 
 
-@pytest.mark.parametrize("params", [{"status": "nope"}, {"stated_from": "2020-02-30"},
-                                    {"sort": "proposition"}, {"limit": 0}, {"limit": -1}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": "nope"},
+        {"stated_from": "2020-02-30"},
+        {"sort": "proposition"},
+        {"limit": 0},
+        {"limit": -1},
+    ],
+)
 def test_list_rejects_bad_parameters(client, params):
     response = client.get("/v1/claims", params=params)
     assert response.status_code == 422
     assert response.json()["errors"][0]["parameter"] == next(iter(params))
 
 
-@pytest.mark.parametrize("sort", ["-stated_on", "stated_on", "created", "-created",
-                                  "updated_at", "-updated_at", "balance", "-balance"])
+@pytest.mark.parametrize(
+    "sort",
+    [
+        "-stated_on",
+        "stated_on",
+        "created",
+        "-created",
+        "updated_at",
+        "-updated_at",
+        "balance",
+        "-balance",
+    ],
+)
 def test_pagination_visits_every_claim_once_in_order(client, cast, sort):
     made = [
-        make_claim(client, cast, "fsb", ["ktj"], proposition=f"Claim {i}",
-                   stated_on=None if i % 5 == 0 else f"2020-{1 + i % 3:02d}-{1 + i % 7:02d}")
+        make_claim(
+            client,
+            cast,
+            "fsb",
+            ["ktj"],
+            proposition=f"Claim {i}",
+            stated_on=None if i % 5 == 0 else f"2020-{1 + i % 3:02d}-{1 + i % 7:02d}",
+        )
         for i in range(13)
     ]
     seen, pages, cursor = [], 0, None
@@ -273,10 +374,12 @@ def test_pagination_visits_every_claim_once_in_order(client, cast, sort):
         assert f"cursor={cursor}" in response.headers["Link"]
     assert pages == 4
     assert sorted(c["id"] for c in seen) == sorted(c["id"] for c in made)
-    key = {"stated_on": lambda c: (c["stated_on"] or "0001-01-01", c["id"]),
-           "created": lambda c: c["id"],
-           "updated_at": lambda c: (c["updated_at"], c["id"]),
-           "balance": lambda c: (c["balance"], c["id"])}[sort.lstrip("-")]
+    key = {
+        "stated_on": lambda c: (c["stated_on"] or "0001-01-01", c["id"]),
+        "created": lambda c: c["id"],
+        "updated_at": lambda c: (c["updated_at"], c["id"]),
+        "balance": lambda c: (c["balance"], c["id"]),
+    }[sort.lstrip("-")]
     assert [c["id"] for c in seen] == [
         c["id"] for c in sorted(seen, key=key, reverse=sort.startswith("-"))
     ]
@@ -309,8 +412,9 @@ def test_dossier_threads_responses_and_groups_evidence(client, cast):
     claim = make_claim(client, cast, "fsb", ["ktj"])
     denial = make_response(client, cast, claim["id"], "ktj", "denies", stated_on="2020-10-16")
     make_response(client, cast, claim["id"], "fsb", "counter_accuses", stated_on="2020-10-18")
-    reply = make_response(client, cast, claim["id"], "ktj", "denies", stated_on="2020-10-20",
-                          in_reply_to=denial["id"])
+    reply = make_response(
+        client, cast, claim["id"], "ktj", "denies", stated_on="2020-10-20", in_reply_to=denial["id"]
+    )
     supports = make_evidence(client, cast, claim["id"], "supports", "F", 4, False)
     refutes = make_evidence(client, cast, claim["id"], "refutes", "B", 2, True)
     context = make_evidence(client, cast, claim["id"], "context", "A", 1, True)
@@ -323,7 +427,9 @@ def test_dossier_threads_responses_and_groups_evidence(client, cast):
     assert [e["id"] for e in dossier["evidence"]["context"]] == [context["id"]]
     assert dossier["balance"]["support"] == pytest.approx(0.06)
     assert dossier["balance"]["refute"] == pytest.approx(0.64)
-    assert dossier["balance"]["balance"] == pytest.approx((0.06 - 0.64) / (0.06 + 0.64 + 1), abs=1e-4)
+    assert dossier["balance"]["balance"] == pytest.approx(
+        (0.06 - 0.64) / (0.06 + 0.64 + 1), abs=1e-4
+    )
     assert dossier["dispute"]["status"] == "denied"
 
 
