@@ -46,11 +46,8 @@ def test_writers_begin_immediate_and_readers_do_not(sqlite_db):
 def test_foreign_keys_are_enforced(sqlite_db, tmp_path):
     migrations.upgrade(sqlite_db.url)
     with pytest.raises(Exception, match="FOREIGN KEY"), sqlite_db.write.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO claim_tag (claim_id, tag) VALUES ('00000000000000000000000000000000', 'x')"
-            )
-        )
+        missing = "0" * 32
+        conn.execute(text(f"INSERT INTO claim_tag (claim_id, tag) VALUES ('{missing}', 'x')"))
 
 
 def test_readiness_follows_the_migrations(tmp_path):

@@ -56,8 +56,8 @@ class Actor(Row, table=True):
 
     slug: str = SQLField(sa_type=String(100), unique=True)
     name: str = SQLField(sa_type=String(300), index=True)
-    kind: str = SQLField(sa_type=String(32))
-    country: str | None = SQLField(default=None, sa_type=String(2))
+    kind: str = SQLField(sa_type=String(32), index=True)
+    country: str | None = SQLField(default=None, sa_type=String(2), index=True)
     description: str | None = SQLField(default=None, sa_type=Text)
     wikidata_id: str | None = SQLField(default=None, sa_type=String(16))
 

@@ -53,7 +53,8 @@ class ClaimResponse(Row, table=True):
         Index("ix_claim_response_claim_id_sort_date_id", "claim_id", "sort_date", "id"),
     )
 
-    claim_id: uuid.UUID = SQLField(foreign_key="claim.id", index=True)
+    # Indexed by ix_claim_response_claim_id_sort_date_id.
+    claim_id: uuid.UUID = SQLField(foreign_key="claim.id")
     responder_id: uuid.UUID = SQLField(foreign_key="actor.id", index=True)
     stance: str = SQLField(sa_type=String(32), index=True)
     stated_on: date | None = None

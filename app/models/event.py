@@ -47,11 +47,11 @@ class Event(Row, table=True):
 
     slug: str = SQLField(sa_type=String(100), unique=True)
     title: str = SQLField(sa_type=String(500))
-    kind: str = SQLField(sa_type=String(32))
+    kind: str = SQLField(sa_type=String(32), index=True)
     occurred_on: date | None = SQLField(default=None, index=True)
     occurred_on_precision: str | None = SQLField(default=None, sa_type=String(8))
     place: str | None = SQLField(default=None, sa_type=String(300))
-    country: str | None = SQLField(default=None, sa_type=String(2))
+    country: str | None = SQLField(default=None, sa_type=String(2), index=True)
     summary: str | None = SQLField(default=None, sa_type=Text)
     wikidata_id: str | None = SQLField(default=None, sa_type=String(16))
 

@@ -57,7 +57,7 @@ class Source(Row, table=True):
     title: str = SQLField(sa_type=String(1000))
     publisher_id: uuid.UUID | None = SQLField(default=None, foreign_key="actor.id", index=True)
     publisher_name: str | None = SQLField(default=None, sa_type=String(300))
-    kind: str = SQLField(sa_type=String(32))
+    kind: str = SQLField(sa_type=String(32), index=True)
     language: str | None = SQLField(default=None, sa_type=String(35))
     published_on: date | None = SQLField(default=None, index=True)
     published_on_precision: str | None = SQLField(default=None, sa_type=String(8))

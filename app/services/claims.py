@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, or_, select
@@ -23,7 +23,7 @@ from app.models import (
     Verdict,
 )
 from app.models.claim import ClaimCreate, ClaimSort, ClaimUpdate, VerdictPut
-from app.models.common import utcnow
+from app.models.common import UNDATED, utcnow
 from app.security import Principal
 from app.services import balance as balance_rules
 from app.services import refs, rows
@@ -202,10 +202,11 @@ def _where(conn: Conn, f: ClaimFilters) -> list[Any]:
         )
     if f.language:
         conditions.append(Claim.quote_language == f.language)
+    # Through sort_date, which is indexed; undated claims (sort_date 0001-01-01) never match.
     if f.stated_from:
-        conditions.append(Claim.stated_on >= f.stated_from)
+        conditions.append(Claim.sort_date >= max(f.stated_from, UNDATED + timedelta(days=1)))
     if f.stated_to:
-        conditions.append(Claim.stated_on <= f.stated_to)
+        conditions.append(Claim.sort_date.between(UNDATED + timedelta(days=1), f.stated_to))
     if f.updated_since:
         conditions.append(Claim.updated_at >= f.updated_since)
     if f.q:

@@ -11,8 +11,17 @@ from tests.factories import make_actor, make_claim
 from tests.helpers import assert_problem, ids, walk_pages
 
 ACTOR_FIELDS = {
-    "id", "slug", "name", "aliases", "kind", "country", "description", "wikidata_id",
-    "version", "created_at", "updated_at",
+    "id",
+    "slug",
+    "name",
+    "aliases",
+    "kind",
+    "country",
+    "description",
+    "wikidata_id",
+    "version",
+    "created_at",
+    "updated_at",
 }
 FSB = {
     "slug": "fsb",
@@ -71,8 +80,14 @@ def test_repeated_aliases_are_stored_once(client, h):
 
 @pytest.mark.parametrize("q", ["ФСБ", "фсб", "Федеральная", "fsb", "Security", "security"])
 def test_q_finds_an_actor_by_alias_name_or_slug_in_any_case(client, h, q):
-    make_actor(client, h, "fsb", "Federal Security Service", kind="state_agency",
-               aliases=["FSB", "ФСБ", "Федеральная служба безопасности"])
+    make_actor(
+        client,
+        h,
+        "fsb",
+        "Federal Security Service",
+        kind="state_agency",
+        aliases=["FSB", "ФСБ", "Федеральная служба безопасности"],
+    )
     make_actor(client, h, "ktj", "Katibat Tawhid wal-Jihad", aliases=["КТДж"])
     found = client.get("/v1/actors", params={"q": q})
     assert found.status_code == 200, found.text
@@ -103,13 +118,16 @@ def test_kind_and_country_filters(client, h):
     assert slugs(kind="court") == []
 
 
-@pytest.mark.parametrize(("params", "parameter"), [
-    ({"kind": "spy"}, "kind"),
-    ({"country": "ru"}, "country"),
-    ({"country": "RUS"}, "country"),
-    ({"limit": 0}, "limit"),
-    ({"cursor": "garbage"}, "cursor"),
-])
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"kind": "spy"}, "kind"),
+        ({"country": "ru"}, "country"),
+        ({"country": "RUS"}, "country"),
+        ({"limit": 0}, "limit"),
+        ({"cursor": "garbage"}, "cursor"),
+    ],
+)
 def test_list_rejects_bad_parameters(client, params, parameter):
     response = client.get("/v1/actors", params=params)
     assert_problem(response, 400 if parameter == "cursor" else 422, parameter=parameter)
@@ -130,44 +148,50 @@ def test_pagination_visits_every_actor_once_in_slug_order(client, h):
 def test_slug_already_taken_is_a_409_problem_pointing_at_slug(client, h):
     make_actor(client, h, "fsb")
     response = client.post("/v1/actors", json={**FSB, "name": "Another"}, headers=h)
-    problem = assert_problem(response, 409, pointer="/slug",
-                             type_="urn:contested:problem:conflict")
+    problem = assert_problem(response, 409, pointer="/slug", type_="urn:contested:problem:conflict")
     assert "fsb" in problem["detail"]
     assert [a["name"] for a in client.get("/v1/actors").json()["items"]] == ["FSB"]
 
 
-@pytest.mark.parametrize("slug", ["FSB", "fsb_russia", "-fsb", "fsb-", "fs b", "", "фсб",
-                                  "a" * 101])
+@pytest.mark.parametrize(
+    "slug", ["FSB", "fsb_russia", "-fsb", "fsb-", "fs b", "", "фсб", "a" * 101]
+)
 def test_slug_must_match_the_pattern(client, h, slug):
     response = client.post("/v1/actors", json={**FSB, "slug": slug}, headers=h)
     assert_problem(response, 422, pointer="/slug")
     assert client.get("/v1/actors").json()["items"] == []
 
 
-@pytest.mark.parametrize(("change", "pointer"), [
-    ({"kind": "spy_agency"}, "/kind"),
-    ({"country": "ru"}, "/country"),
-    ({"wikidata_id": "158003"}, "/wikidata_id"),
-    ({"name": ""}, "/name"),
-    ({"name": "F\u0000SB"}, "/name"),
-    ({"aliases": "FSB"}, "/aliases"),
-    ({"aliases": ["FSB", ""]}, "/aliases/1"),
-    ({"nickname": "the service"}, "/nickname"),
-])
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [
+        ({"kind": "spy_agency"}, "/kind"),
+        ({"country": "ru"}, "/country"),
+        ({"wikidata_id": "158003"}, "/wikidata_id"),
+        ({"name": ""}, "/name"),
+        ({"name": "F\u0000SB"}, "/name"),
+        ({"aliases": "FSB"}, "/aliases"),
+        ({"aliases": ["FSB", ""]}, "/aliases/1"),
+        ({"nickname": "the service"}, "/nickname"),
+    ],
+)
 def test_invalid_actor_is_a_422_naming_the_field(client, h, change, pointer):
     response = client.post("/v1/actors", json={**FSB, **change}, headers=h)
     assert_problem(response, 422, pointer=pointer, type_="urn:contested:problem:invalid-input")
     assert client.get("/v1/actors").json()["items"] == []
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("id", str(uuid.uuid4())),
-    ("version", 5),
-    ("created_by", str(uuid.uuid4())),
-    ("created_at", "2020-01-01T00:00:00Z"),
-    ("updated_at", "2020-01-01T00:00:00Z"),
-    ("deleted_at", None),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("id", str(uuid.uuid4())),
+        ("version", 5),
+        ("created_by", str(uuid.uuid4())),
+        ("created_at", "2020-01-01T00:00:00Z"),
+        ("updated_at", "2020-01-01T00:00:00Z"),
+        ("deleted_at", None),
+    ],
+)
 def test_server_owned_fields_are_refused(client, h, field, value):
     created = client.post("/v1/actors", json={**FSB, field: value}, headers=h)
     assert_problem(created, 422, pointer=f"/{field}")
@@ -186,7 +210,8 @@ def test_get_unknown_actor_is_404_problem(client):
 def test_update_actor_replaces_aliases_and_bumps_version(client, h):
     actor = make_actor(client, h, "fsb", "FSB", aliases=["FSB"])
     response = client.patch(
-        "/v1/actors/fsb", headers={**h, "If-Match": '"1"'},
+        "/v1/actors/fsb",
+        headers={**h, "If-Match": '"1"'},
         json={"name": "Federal Security Service", "aliases": ["ФСБ", "FSB"], "country": "RU"},
     )
     assert response.status_code == 200, response.text
@@ -203,8 +228,9 @@ def test_update_actor_replaces_aliases_and_bumps_version(client, h):
 
 def test_update_with_nothing_new_keeps_the_version(client, h):
     make_actor(client, h, "fsb", "FSB", aliases=["FSB", "ФСБ"])
-    response = client.patch("/v1/actors/fsb", headers=h,
-                            json={"name": "FSB", "aliases": ["FSB", "ФСБ"]})
+    response = client.patch(
+        "/v1/actors/fsb", headers=h, json={"name": "FSB", "aliases": ["FSB", "ФСБ"]}
+    )
     assert response.status_code == 200
     assert response.json()["version"] == 1 and response.headers["ETag"] == '"1"'
 
@@ -212,8 +238,9 @@ def test_update_with_nothing_new_keeps_the_version(client, h):
 def test_stale_if_match_is_412_and_changes_nothing(client, h):
     make_actor(client, h, "fsb", "FSB")
     client.patch("/v1/actors/fsb", headers=h, json={"name": "Federal Security Service"})
-    stale = client.patch("/v1/actors/fsb", headers={**h, "If-Match": '"1"'},
-                         json={"name": "Something else"})
+    stale = client.patch(
+        "/v1/actors/fsb", headers={**h, "If-Match": '"1"'}, json={"name": "Something else"}
+    )
     assert_problem(stale, 412, type_="urn:contested:problem:stale-version")
     current = client.get("/v1/actors/fsb").json()
     assert current["name"] == "Federal Security Service" and current["version"] == 2
@@ -242,10 +269,12 @@ def test_deleted_actor_is_gone_and_can_no_longer_be_named(client, h):
     assert_problem(client.get("/v1/actors/ktj"), 410, type_="urn:contested:problem:deleted")
     assert_problem(client.get(f"/v1/actors/{actor['id']}"), 410)
     assert [a["slug"] for a in client.get("/v1/actors").json()["items"]] == ["fsb"]
-    claim = client.post("/v1/claims", headers=h,
-                        json={"proposition": "x", "claimant": "fsb", "accused": ["ktj"]})
-    assert_problem(claim, 422, pointer="/accused/0",
-                   type_="urn:contested:problem:unknown-reference")
+    claim = client.post(
+        "/v1/claims", headers=h, json={"proposition": "x", "claimant": "fsb", "accused": ["ktj"]}
+    )
+    assert_problem(
+        claim, 422, pointer="/accused/0", type_="urn:contested:problem:unknown-reference"
+    )
     assert_problem(client.delete("/v1/actors/ktj", headers=h), 410)
     assert_problem(client.patch("/v1/actors/ktj", headers=h, json={"name": "x"}), 410)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:00:12.386804
+Create Date: 2026-11-25 17:07:29.612304
 """
 
 from collections.abc import Sequence
@@ -54,6 +54,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('slug', name=op.f('uq_actor_slug'))
     )
     with op.batch_alter_table('actor', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_actor_country'), ['country'], unique=False)
+        batch_op.create_index(batch_op.f('ix_actor_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_actor_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_actor_updated_at'), ['updated_at'], unique=False)
 
@@ -80,6 +82,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('slug', name=op.f('uq_event_slug'))
     )
     with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_country'), ['country'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_occurred_on'), ['occurred_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_updated_at'), ['updated_at'], unique=False)
 
@@ -190,6 +194,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('url_normalized', name=op.f('uq_source_url_normalized'))
     )
     with op.batch_alter_table('source', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_source_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_source_published_on'), ['published_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_source_publisher_id'), ['publisher_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_source_updated_at'), ['updated_at'], unique=False)
@@ -231,7 +236,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_claim_response'))
     )
     with op.batch_alter_table('claim_response', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_claim_response_claim_id'), ['claim_id'], unique=False)
         batch_op.create_index('ix_claim_response_claim_id_sort_date_id', ['claim_id', 'sort_date', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_claim_response_in_reply_to_id'), ['in_reply_to_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_claim_response_responder_id'), ['responder_id'], unique=False)
@@ -393,7 +397,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_claim_response_responder_id'))
         batch_op.drop_index(batch_op.f('ix_claim_response_in_reply_to_id'))
         batch_op.drop_index('ix_claim_response_claim_id_sort_date_id')
-        batch_op.drop_index(batch_op.f('ix_claim_response_claim_id'))
 
     op.drop_table('claim_response')
     with op.batch_alter_table('claim_accused', schema=None) as batch_op:
@@ -404,6 +407,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_source_updated_at'))
         batch_op.drop_index(batch_op.f('ix_source_publisher_id'))
         batch_op.drop_index(batch_op.f('ix_source_published_on'))
+        batch_op.drop_index(batch_op.f('ix_source_kind'))
 
     op.drop_table('source')
     with op.batch_alter_table('claim', schema=None) as batch_op:
@@ -430,11 +434,15 @@ def downgrade() -> None:
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_updated_at'))
         batch_op.drop_index(batch_op.f('ix_event_occurred_on'))
+        batch_op.drop_index(batch_op.f('ix_event_kind'))
+        batch_op.drop_index(batch_op.f('ix_event_country'))
 
     op.drop_table('event')
     with op.batch_alter_table('actor', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_actor_updated_at'))
         batch_op.drop_index(batch_op.f('ix_actor_name'))
+        batch_op.drop_index(batch_op.f('ix_actor_kind'))
+        batch_op.drop_index(batch_op.f('ix_actor_country'))
 
     op.drop_table('actor')
     with op.batch_alter_table('api_key', schema=None) as batch_op:
