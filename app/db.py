@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app.config import Settings
+from app.services import search as _search_hooks  # noqa: F401  (keeps the search index in step)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from app.api import (
     problems,
     relations,
     responses,
+    search,
     sources,
     verdicts,
 )
@@ -44,6 +45,7 @@ TAGS = [
     {"name": "relations", "description": "Dated links between actors."},
     {"name": "events", "description": "Incidents the claims are about."},
     {"name": "sources", "description": "Published documents."},
+    {"name": "search", "description": "Full-text search in every script."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
 
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         relations,
         events,
         sources,
+        search,
         health,
     ):
         app.include_router(module.router)

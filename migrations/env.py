@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, pool
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import load_settings
 from app.models.common import metadata
+from app.services.migrations import include_object
 
 config = context.config
 target_metadata = metadata
@@ -22,6 +23,7 @@ def run_migrations_offline() -> None:
         url=_url(),
         target_metadata=target_metadata,
         literal_binds=True,
+        include_object=include_object,
         render_as_batch=True,
         dialect_opts={"paramstyle": "named"},
     )
@@ -46,6 +48,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

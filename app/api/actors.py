@@ -12,6 +12,7 @@ from app.api.deps import (
     ExpectedVersion,
     Limit,
     Reader,
+    SearchQuery,
     UnitOfWork,
     etag,
     link_next,
@@ -32,9 +33,7 @@ async def list_actors(
     request: Request,
     response: Response,
     conn: Reader,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Part of a name, slug or alias.")
-    ] = None,
+    q: SearchQuery = None,
     kind: ActorKind | None = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
     limit: Limit = 50,

@@ -14,6 +14,7 @@ from app.api.deps import (
     ExpectedVersion,
     Limit,
     Reader,
+    SearchQuery,
     UnitOfWork,
     etag,
     link_next,
@@ -38,10 +39,7 @@ ActorFilter = Annotated[str | None, Query(max_length=200, description="Actor id 
 
 
 def claim_filters(
-    q: Annotated[
-        str | None,
-        Query(max_length=500, description="Words in the proposition, quote or translation."),
-    ] = None,
+    q: SearchQuery = None,
     claimant: ActorFilter = None,
     accused: ActorFilter = None,
     actor: Annotated[

@@ -117,6 +117,14 @@ Limit = Annotated[
     int,
     Query(ge=1, description="Items per page (default 50; values above 200 are served as 200)."),
 ]
+SearchQuery = Annotated[
+    str | None,
+    Query(
+        max_length=500,
+        description='Words to find, all of them; "quoted phrases" and prefix* work, in any '
+        "script, ignoring case and accents.",
+    ),
+]
 Cursor = Annotated[
     str | None,
     Query(max_length=2000, description="The next_cursor of the previous page."),

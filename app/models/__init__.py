@@ -15,6 +15,7 @@ from app.models.links import (
     RelationSource,
     ResponseSource,
 )
+from app.models.search import SearchDocument
 from app.models.source import Source
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "EvidenceSource",
     "RelationSource",
     "ResponseSource",
+    "SearchDocument",
     "Source",
     "Verdict",
     "metadata",

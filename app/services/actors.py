@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from app.errors import Conflict, ProblemItem
 from app.models import Actor, ActorAlias
 from app.models.actor import ActorCreate, ActorUpdate
 from app.security import Principal
-from app.services import rows
+from app.services import rows, search
 from app.services.pagination import SortKey, decode_cursor, fingerprint, keyset, split_page
 from app.services.reads import Conn, aliases_of, fetch_one
 
@@ -58,14 +58,7 @@ def list_actors(
     if country:
         stmt = stmt.where(Actor.country == country)
     if q:
-        folded = q.casefold()
-        stmt = stmt.where(
-            or_(
-                Actor.name.ilike(f"%{q}%"),
-                Actor.slug.contains(folded),
-                Actor.id.in_(select(ActorAlias.actor_id).where(ActorAlias.folded.contains(folded))),
-            )
-        )
+        stmt = stmt.where(Actor.id.in_(search.matching_ids(conn, "actor", q)))
     after = decode_cursor(cursor, BY_SLUG, fp) if cursor else None
     found = conn.execute(keyset(stmt, BY_SLUG, Actor.id, after, limit)).all()
     page, next_cursor = split_page(found, limit, BY_SLUG, lambda r: r.slug, fp)
@@ -80,7 +73,10 @@ def _ensure_slug_free(session: Session, slug: str) -> None:
 
 
 def _set_aliases(session: Session, actor: Actor, aliases: list[str]) -> None:
-    session.execute(delete(ActorAlias).where(ActorAlias.actor_id == actor.id))
+    # Through the ORM, not a bulk DELETE, so that the search index sees the change.
+    for old in session.execute(select(ActorAlias).where(ActorAlias.actor_id == actor.id)).scalars():
+        session.delete(old)
+    session.flush()
     unique = list(dict.fromkeys(a for a in aliases if a))
     for position, alias in enumerate(unique):
         session.add(

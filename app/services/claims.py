@@ -26,7 +26,7 @@ from app.models.claim import ClaimCreate, ClaimSort, ClaimUpdate, VerdictPut
 from app.models.common import UNDATED, utcnow
 from app.security import Principal
 from app.services import balance as balance_rules
-from app.services import refs, rows
+from app.services import refs, rows, search
 from app.services.derived import refresh_claim
 from app.services.dispute import dispute
 from app.services.pagination import (
@@ -210,14 +210,7 @@ def _where(conn: Conn, f: ClaimFilters) -> list[Any]:
     if f.updated_since:
         conditions.append(Claim.updated_at >= f.updated_since)
     if f.q:
-        pattern = f"%{f.q}%"
-        conditions.append(
-            or_(
-                Claim.proposition.ilike(pattern),
-                Claim.quote.ilike(pattern),
-                Claim.translation.ilike(pattern),
-            )
-        )
+        conditions.append(Claim.id.in_(search.matching_ids(conn, "claim", f.q)))
     return conditions
 
 

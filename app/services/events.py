@@ -11,7 +11,7 @@ from app.errors import Conflict, ProblemItem
 from app.models import Event
 from app.models.event import EventCreate, EventUpdate
 from app.security import Principal
-from app.services import rows
+from app.services import rows, search
 from app.services.pagination import SortKey, decode_cursor, fingerprint, keyset, split_page
 from app.services.reads import Conn, fetch_one
 
@@ -54,7 +54,7 @@ def list_events(
     if country:
         stmt = stmt.where(Event.country == country)
     if q:
-        stmt = stmt.where(Event.title.ilike(f"%{q}%") | Event.slug.contains(q.casefold()))
+        stmt = stmt.where(Event.id.in_(search.matching_ids(conn, "event", q)))
     after = decode_cursor(cursor, BY_SLUG, fp) if cursor else None
     found = conn.execute(keyset(stmt, BY_SLUG, Event.id, after, limit)).all()
     page, next_cursor = split_page(found, limit, BY_SLUG, lambda r: r.slug, fp)

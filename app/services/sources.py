@@ -13,7 +13,7 @@ from app.errors import Conflict, ProblemItem, UnprocessableInput
 from app.models import Actor, Source
 from app.models.source import CitationInput, SourceCreate, SourceFields, SourceUpdate
 from app.security import Principal
-from app.services import refs, rows
+from app.services import refs, rows, search
 from app.services.pagination import SortKey, decode_cursor, fingerprint, keyset, split_page
 from app.services.reads import Conn, actor_columns, actor_ref, fetch_one
 from app.services.urls import InvalidUrl, normalize_url
@@ -88,7 +88,7 @@ def list_sources(
         publisher_id = refs.resolve_one(conn, "actor", publisher, "publisher", as_parameter=True)
         stmt = stmt.where(Source.publisher_id == publisher_id)
     if q:
-        stmt = stmt.where(Source.title.ilike(f"%{q}%"))
+        stmt = stmt.where(Source.id.in_(search.matching_ids(conn, "source", q)))
     after = decode_cursor(cursor, CREATED, fp) if cursor else None
     found = conn.execute(keyset(stmt, CREATED, Source.id, after, limit)).all()
     page, next_cursor = split_page(found, limit, CREATED, lambda r: r.id, fp)

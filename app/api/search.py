@@ -1,0 +1,42 @@
+"""/v1/search: full-text search across everything, in any script."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import Cursor, Limit, Reader, link_next, page_limit
+from app.models.search import SearchPage, SearchType
+from app.services import search
+
+router = APIRouter(tags=["search"])
+
+
+@router.get("/v1/search", operation_id="search")
+async def search_everything(
+    request: Request,
+    response: Response,
+    conn: Reader,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=500,
+            description='Words to find, all of them; "quoted phrases" and prefix* work, in any '
+            "script, ignoring case and accents. Other syntax is read as plain words.",
+            examples=["Volgograd", '"absolute lie"', "Катибат", "uzbek*"],
+        ),
+    ],
+    type: Annotated[
+        list[SearchType] | None, Query(description="Only these kinds of results.")
+    ] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> SearchPage:
+    """Claims (proposition, quote, translation), responses (quote, translation), actors
+    (name and aliases), events and sources (titles) matching every word, best first."""
+    kinds = [t.value for t in type] if type else None
+    items, next_cursor = search.search(conn, q, kinds, page_limit(limit), cursor)
+    link_next(request, response, next_cursor)
+    return SearchPage.model_validate({"items": items, "next_cursor": next_cursor})
