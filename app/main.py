@@ -20,6 +20,8 @@ from app.api import (
     responses,
     search,
     sources,
+    timelines,
+    track_records,
     verdicts,
 )
 from app.config import Settings, get_settings
@@ -45,6 +47,7 @@ TAGS = [
     {"name": "relations", "description": "Dated links between actors."},
     {"name": "events", "description": "Incidents the claims are about."},
     {"name": "sources", "description": "Published documents."},
+    {"name": "stats", "description": "Figures for dashboards."},
     {"name": "search", "description": "Full-text search in every script."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
@@ -81,6 +84,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         events,
         sources,
         search,
+        timelines,
+        track_records,
         health,
     ):
         app.include_router(module.router)

@@ -38,12 +38,17 @@ router = APIRouter(prefix="/v1/claims", tags=["claims"])
 ActorFilter = Annotated[str | None, Query(max_length=200, description="Actor id or slug.")]
 
 
-def claim_filters(
+# async although it does no I/O: a plain def would cost a threadpool hop on every list.
+async def claim_filters(
     q: SearchQuery = None,
     claimant: ActorFilter = None,
     accused: ActorFilter = None,
-    actor: Annotated[
-        str | None, Query(max_length=200, description="Actor id or slug, as claimant or accused.")
+    # Named apart from the {actor} path parameter of the routes that also take these filters.
+    actor_filter: Annotated[
+        str | None,
+        Query(
+            alias="actor", max_length=200, description="Actor id or slug, as claimant or accused."
+        ),
     ] = None,
     event: Annotated[str | None, Query(max_length=200, description="Event id or slug.")] = None,
     verdict: Rating | None = None,
@@ -71,7 +76,7 @@ def claim_filters(
         q=q,
         claimant=claimant,
         accused=accused,
-        actor=actor,
+        actor=actor_filter,
         event=event,
         verdict=verdict,
         status=status,

@@ -163,7 +163,7 @@ class ClaimFilters:
     updated_since: datetime | None = None
 
 
-def _where(conn: Conn, f: ClaimFilters) -> list[Any]:
+def claim_conditions(conn: Conn, f: ClaimFilters) -> list[Any]:
     """SQL conditions for the filters; unknown actors or events are a 422 naming the parameter."""
     conditions: list[Any] = [Claim.deleted_at.is_(None)]
 
@@ -214,6 +214,23 @@ def _where(conn: Conn, f: ClaimFilters) -> list[Any]:
     return conditions
 
 
+def filtered_claims(conn: Conn, filters: ClaimFilters) -> Any:
+    """A subquery of the live claims matching the filters, with their verdict."""
+    return (
+        select(
+            Claim.id,
+            Claim.claimant_id,
+            Claim.stated_on,
+            Claim.dispute_status,
+            Claim.response_lag_days,
+            Verdict.rating,
+        )
+        .join(Verdict, Verdict.claim_id == Claim.id)
+        .where(*claim_conditions(conn, filters))
+        .subquery()
+    )
+
+
 def list_claims(
     conn: Conn, filters: ClaimFilters, sort: ClaimSort, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -221,7 +238,7 @@ def list_claims(
     key = SORTS[sort]
     fp = fingerprint(asdict(filters))
     after = decode_cursor(cursor, key, fp) if cursor else None
-    stmt = _select(SUMMARY_COLUMNS).where(*_where(conn, filters))
+    stmt = _select(SUMMARY_COLUMNS).where(*claim_conditions(conn, filters))
     found = conn.execute(keyset(stmt, key, Claim.id, after, limit)).all()
     page, next_cursor = split_page(found, limit, key, lambda r: getattr(r, key.column.key), fp)
     return _summaries(conn, page), next_cursor

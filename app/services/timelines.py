@@ -1,0 +1,169 @@
+"""Timelines of an event or an actor: claims, responses and dated evidence in date order.
+
+One UNION query per page: each branch selects its items with the actor shown
+beside them, and the page is cut by keyset on (date, type, id). Items without
+a known date sort last.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import String, exists, func, literal, or_, select, tuple_, union_all
+from sqlalchemy.orm import aliased
+
+from app.models import Actor, Claim, ClaimAccused, ClaimResponse, Event, Evidence
+from app.services.pagination import SortKey, decode_cursor, encode_cursor, fingerprint, parse_date
+from app.services.reads import Conn, fetch_one
+
+LAST = date(9999, 12, 31)
+_RANK = {"claim": 0, "response": 1, "evidence": 2}
+BY_DATE = SortKey("date", "date", descending=False, parse=lambda v: (parse_date(v[0]), int(v[1])))
+
+
+def _branch(
+    kind: str,
+    model: Any,
+    on: Any,
+    precision: Any,
+    title: Any,
+    actor_column: Any,
+    claim_id: Any,
+    condition: Any,
+    stance: Any = None,
+    bearing: Any = None,
+) -> Any:
+    who = aliased(Actor)
+    return (
+        select(
+            literal(kind, String).label("type"),
+            literal(_RANK[kind]).label("rank"),
+            model.id.label("id"),
+            claim_id.label("claim_id"),
+            on.label("date"),
+            precision.label("date_precision"),
+            title.label("title"),
+            who.id.label("actor__id"),
+            who.slug.label("actor__slug"),
+            who.name.label("actor__name"),
+            (stance if stance is not None else literal(None, String)).label("stance"),
+            (bearing if bearing is not None else literal(None, String)).label("bearing"),
+            # Unknown dates sort last.
+            func.coalesce(on, literal(LAST)).label("sort_key"),
+        )
+        .outerjoin(who, who.id == actor_column)
+        .where(model.deleted_at.is_(None), condition)
+    )
+
+
+def _union(claims_of_interest: Any, responses_extra: Any = None, evidence_extra: Any = None) -> Any:
+    claim_branch = _branch(
+        "claim",
+        Claim,
+        Claim.stated_on,
+        Claim.stated_on_precision,
+        Claim.proposition,
+        Claim.claimant_id,
+        Claim.id,
+        Claim.id.in_(claims_of_interest),
+    )
+    response_condition = ClaimResponse.claim_id.in_(claims_of_interest)
+    if responses_extra is not None:
+        response_condition = or_(response_condition, responses_extra)
+    response_branch = _branch(
+        "response",
+        ClaimResponse,
+        ClaimResponse.stated_on,
+        ClaimResponse.stated_on_precision,
+        func.coalesce(ClaimResponse.quote, ClaimResponse.stance),
+        ClaimResponse.responder_id,
+        ClaimResponse.claim_id,
+        response_condition,
+        stance=ClaimResponse.stance,
+    )
+    evidence_condition = Evidence.claim_id.in_(claims_of_interest)
+    if evidence_extra is not None:
+        evidence_condition = or_(evidence_condition, evidence_extra)
+    evidence_branch = _branch(
+        "evidence",
+        Evidence,
+        Evidence.dated_on,
+        Evidence.dated_on_precision,
+        Evidence.summary,
+        Evidence.produced_by_id,
+        Evidence.claim_id,
+        Evidence.dated_on.is_not(None) & evidence_condition,
+        bearing=Evidence.bearing,
+    )
+    return union_all(claim_branch, response_branch, evidence_branch).subquery("timeline")
+
+
+def _page(
+    conn: Conn, timeline: Any, scope: dict[str, str], limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    fp = fingerprint(scope)
+    stmt = select(timeline)
+    if cursor:
+        (on, rank), row_id = decode_cursor(cursor, BY_DATE, fp)
+        stmt = stmt.where(
+            tuple_(timeline.c.sort_key, timeline.c.rank, timeline.c.id) > tuple_(on, rank, row_id)
+        )
+    rows = conn.execute(
+        stmt.order_by(timeline.c.sort_key, timeline.c.rank, timeline.c.id).limit(limit + 1)
+    ).all()
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        key = [
+            last.sort_key.isoformat() if isinstance(last.sort_key, date) else last.sort_key,
+            last.rank,
+        ]
+        next_cursor = encode_cursor(BY_DATE, key, last.id, fp)
+    return [_item(row) for row in rows[:limit]], next_cursor
+
+
+def _item(row: Any) -> dict[str, Any]:
+    data = dict(row._mapping)
+    data["actor"] = (
+        None
+        if row.actor__id is None
+        else {"id": row.actor__id, "slug": row.actor__slug, "name": row.actor__name}
+    )
+    return data
+
+
+def event_timeline(
+    conn: Conn, event: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Claims about the event, their responses and their dated evidence."""
+    event_id: uuid.UUID = fetch_one(
+        conn, select(Event.id, Event.deleted_at), Event, event, "event"
+    ).id
+    claims = select(Claim.id).where(Claim.event_id == event_id, Claim.deleted_at.is_(None))
+    return _page(conn, _union(claims), {"event": str(event_id)}, limit, cursor)
+
+
+def actor_timeline(
+    conn: Conn, actor: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Claims the actor made or is accused in, with their responses and dated evidence,
+    plus the actor's own responses and the evidence it produced elsewhere."""
+    actor_id: uuid.UUID = fetch_one(
+        conn, select(Actor.id, Actor.deleted_at), Actor, actor, "actor"
+    ).id
+    claims = select(Claim.id).where(
+        Claim.deleted_at.is_(None),
+        or_(
+            Claim.claimant_id == actor_id,
+            exists().where(ClaimAccused.claim_id == Claim.id, ClaimAccused.actor_id == actor_id),
+        ),
+    )
+    live = select(Claim.id).where(Claim.deleted_at.is_(None))
+    timeline = _union(
+        claims,
+        responses_extra=(ClaimResponse.responder_id == actor_id) & ClaimResponse.claim_id.in_(live),
+        evidence_extra=(Evidence.produced_by_id == actor_id) & Evidence.claim_id.in_(live),
+    )
+    return _page(conn, timeline, {"actor": str(actor_id)}, limit, cursor)

@@ -1,0 +1,158 @@
+"""Track records of actors and stats for dashboards, computed with SQL aggregates."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+
+from app.models import Actor, ActorRelation, ClaimAccused, ClaimResponse
+from app.models.claim import DisputeStatus, Rating
+from app.services.claims import ClaimFilters, filtered_claims
+from app.services.dispute import DENIALS
+from app.services.reads import Conn, fetch_one
+
+TOP = 10
+
+
+def _counts(conn: Conn, column: Any, source: Any, keys: type) -> dict[str, int]:
+    """Rows of ``source`` per value of ``column``, with every enum value present."""
+    counts = {member.value: 0 for member in keys}
+    for value, n in conn.execute(
+        select(column, func.count()).select_from(source).group_by(column)
+    ).all():
+        counts[value] = n
+    return counts
+
+
+def median(conn: Conn, values: Select[Any]) -> float | None:
+    """The median of a one-column query, in SQL: count, then read the middle one or two."""
+    sub = values.subquery()
+    column = sub.c[0]
+    n = conn.execute(select(func.count()).select_from(sub).where(column.is_not(None))).scalar_one()
+    if n == 0:
+        return None
+    middle = (
+        conn.execute(
+            select(column)
+            .where(column.is_not(None))
+            .order_by(column)
+            .limit(2 - n % 2)
+            .offset((n - 1) // 2)
+        )
+        .scalars()
+        .all()
+    )
+    return float(sum(middle)) / len(middle)
+
+
+def _speakers(actor_id: uuid.UUID) -> Any:
+    """The actor and the bodies part_of it: who answers in its name."""
+    return (
+        select(ActorRelation.subject_id)
+        .where(
+            ActorRelation.object_id == actor_id,
+            ActorRelation.predicate == "part_of",
+            ActorRelation.deleted_at.is_(None),
+        )
+        .union(select(Actor.id).where(Actor.id == actor_id))
+    )
+
+
+def _denied_by(claim_id: Any, actor_id: uuid.UUID) -> Any:
+    return exists().where(
+        ClaimResponse.claim_id == claim_id,
+        ClaimResponse.deleted_at.is_(None),
+        ClaimResponse.stance.in_(DENIALS),
+        ClaimResponse.responder_id.in_(_speakers(actor_id)),
+    )
+
+
+def track_record(conn: Conn, actor: str, filters: ClaimFilters) -> dict[str, Any]:
+    row = fetch_one(
+        conn, select(Actor.id, Actor.slug, Actor.name, Actor.deleted_at), Actor, actor, "actor"
+    )
+    claims = filtered_claims(conn, filters)
+    made = select(claims).where(claims.c.claimant_id == row.id).subquery()
+    accused = (
+        select(claims)
+        .where(
+            exists().where(ClaimAccused.claim_id == claims.c.id, ClaimAccused.actor_id == row.id)
+        )
+        .subquery()
+    )
+    denied = select(claims).where(_denied_by(claims.c.id, row.id)).subquery()
+    accused_total = conn.execute(select(func.count()).select_from(accused)).scalar_one()
+    accused_denied = conn.execute(
+        select(func.count()).select_from(accused).where(_denied_by(accused.c.id, row.id))
+    ).scalar_one()
+    verdicts = _counts(conn, denied.c.rating, denied, Rating)
+    return {
+        "actor": {"id": row.id, "slug": row.slug, "name": row.name},
+        "as_claimant": {
+            "total": conn.execute(select(func.count()).select_from(made)).scalar_one(),
+            "by_verdict": _counts(conn, made.c.rating, made, Rating),
+            "by_status": _counts(conn, made.c.dispute_status, made, DisputeStatus),
+        },
+        "as_accused": {
+            "total": accused_total,
+            "by_status": _counts(conn, accused.c.dispute_status, accused, DisputeStatus),
+            "denial_rate": round(accused_denied / accused_total, 4) if accused_total else None,
+            "median_response_lag_days": median(conn, select(accused.c.response_lag_days)),
+        },
+        "denials": {
+            "total": sum(verdicts.values()),
+            "later_substantiated": verdicts["substantiated"],
+            "later_refuted": verdicts["refuted"],
+        },
+    }
+
+
+def _month(conn: Conn, column: Any) -> Any:
+    if conn.dialect.name == "sqlite":
+        return func.strftime("%Y-%m", column)
+    return func.to_char(column, "YYYY-MM")
+
+
+def _top(conn: Conn, actor_column: Any, source: Any, joins: Any = None) -> list[dict[str, Any]]:
+    stmt = select(Actor.id, Actor.slug, Actor.name, func.count().label("claims")).select_from(
+        source
+    )
+    if joins is not None:
+        stmt = stmt.join(*joins)
+    rows = conn.execute(
+        stmt.join(Actor, Actor.id == actor_column)
+        .group_by(Actor.id, Actor.slug, Actor.name)
+        .order_by(func.count().desc(), Actor.slug)
+        .limit(TOP)
+    ).all()
+    return [
+        {"actor": {"id": r.id, "slug": r.slug, "name": r.name}, "claims": r.claims} for r in rows
+    ]
+
+
+def stats(conn: Conn, filters: ClaimFilters) -> dict[str, Any]:
+    claims = filtered_claims(conn, filters)
+    month = _month(conn, claims.c.stated_on)
+    per_month = conn.execute(
+        select(month.label("month"), func.count().label("claims"))
+        .select_from(claims)
+        .where(claims.c.stated_on.is_not(None))
+        .group_by(month)
+        .order_by(month)
+    ).all()
+    return {
+        "claims": conn.execute(select(func.count()).select_from(claims)).scalar_one(),
+        "by_status": _counts(conn, claims.c.dispute_status, claims, DisputeStatus),
+        "by_verdict": _counts(conn, claims.c.rating, claims, Rating),
+        "per_month": [{"month": r.month, "claims": r.claims} for r in per_month],
+        "top_claimants": _top(conn, claims.c.claimant_id, claims),
+        "top_accused": _top(
+            conn,
+            ClaimAccused.actor_id,
+            claims,
+            (ClaimAccused, ClaimAccused.claim_id == claims.c.id),
+        ),
+        "median_response_lag_days": median(conn, select(claims.c.response_lag_days)),
+    }
