@@ -61,6 +61,7 @@ class Claim(Row, table=True):
         Index("ix_claim_sort_date_id", "sort_date", "id"),
         Index("ix_claim_updated_at_id", "updated_at", "id"),
         Index("ix_claim_balance_id", "balance", "id"),
+        Index("ix_claim_dispute_status_id", "dispute_status", "id"),
         Index("ix_claim_dispute_status_sort_date_id", "dispute_status", "sort_date", "id"),
     )
 
@@ -303,3 +304,5 @@ class ClaimSort(StrEnum):
     created_desc = "-created"
     balance = "balance"
     balance_desc = "-balance"
+    status = "status"
+    status_desc = "-status"

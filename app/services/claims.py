@@ -88,6 +88,8 @@ SORTS: dict[ClaimSort, SortKey] = {
     ClaimSort.created_desc: SortKey("-created", None, True),
     ClaimSort.balance: SortKey("balance", Claim.balance, False, parse_float),
     ClaimSort.balance_desc: SortKey("-balance", Claim.balance, True, parse_float),
+    ClaimSort.status: SortKey("status", Claim.dispute_status, False, str),
+    ClaimSort.status_desc: SortKey("-status", Claim.dispute_status, True, str),
 }
 
 

@@ -159,6 +159,7 @@ def upgrade() -> None:
     with op.batch_alter_table('claim', schema=None) as batch_op:
         batch_op.create_index('ix_claim_balance_id', ['balance', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_claim_claimant_id'), ['claimant_id'], unique=False)
+        batch_op.create_index('ix_claim_dispute_status_id', ['dispute_status', 'id'], unique=False)
         batch_op.create_index('ix_claim_dispute_status_sort_date_id', ['dispute_status', 'sort_date', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_claim_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_claim_quote_language'), ['quote_language'], unique=False)
@@ -417,6 +418,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_claim_quote_language'))
         batch_op.drop_index(batch_op.f('ix_claim_event_id'))
         batch_op.drop_index('ix_claim_dispute_status_sort_date_id')
+        batch_op.drop_index('ix_claim_dispute_status_id')
         batch_op.drop_index(batch_op.f('ix_claim_claimant_id'))
         batch_op.drop_index('ix_claim_balance_id')
 

@@ -344,6 +344,8 @@ def test_list_rejects_bad_parameters(client, params):
         "-updated_at",
         "balance",
         "-balance",
+        "status",
+        "-status",
     ],
 )
 def test_pagination_visits_every_claim_once_in_order(client, cast, sort):
@@ -358,6 +360,11 @@ def test_pagination_visits_every_claim_once_in_order(client, cast, sort):
         )
         for i in range(13)
     ]
+    for i, claim in enumerate(made):  # vary the status and the balance
+        if i % 3 == 0:
+            make_response(client, cast, claim["id"], "ktj", "denies" if i % 2 else "admits")
+        if i % 4 == 0:
+            make_evidence(client, cast, claim["id"], "refutes" if i % 8 else "supports")
     seen, pages, cursor = [], 0, None
     while True:
         params = {"limit": 4, "sort": sort, **({"cursor": cursor} if cursor else {})}
@@ -379,6 +386,7 @@ def test_pagination_visits_every_claim_once_in_order(client, cast, sort):
         "created": lambda c: c["id"],
         "updated_at": lambda c: (c["updated_at"], c["id"]),
         "balance": lambda c: (c["balance"], c["id"]),
+        "status": lambda c: (c["dispute_status"], c["id"]),
     }[sort.lstrip("-")]
     assert [c["id"] for c in seen] == [
         c["id"] for c in sorted(seen, key=key, reverse=sort.startswith("-"))
@@ -434,24 +442,30 @@ def test_dossier_threads_responses_and_groups_evidence(client, cast):
 
 
 def test_dossier_costs_a_fixed_number_of_statements(client, cast, count_statements):
-    small = make_claim(client, cast, "fsb", ["ktj"])
-    big = make_claim(client, cast, "fsb", ["ktj"])
-    for claim, n in ((small, 1), (big, 12)):
+    def cited(n: int, label: str) -> list[dict]:
+        return [{"title": f"Claim source {label} {i}", "locator": f"p. {i}"} for i in range(n)]
+
+    small = make_claim(client, cast, "fsb", ["ktj"], sources=cited(1, "small"))
+    big = make_claim(client, cast, "fsb", ["ktj"], sources=cited(50, "big"))
+    for claim, n in ((small, 1), (big, 50)):
         for i in range(n):
             source = {"title": f"Source {claim['id']} {i}", "locator": str(i)}
             make_response(client, cast, claim["id"], "ktj", sources=[source])
             make_evidence(client, cast, claim["id"], sources=[source])
     counts = []
-    for claim in (small, big):
+    for claim, n in ((small, 1), (big, 50)):
         counter = count_statements()
-        assert client.get(f"/v1/claims/{claim['id']}").status_code == 200
+        dossier = client.get(f"/v1/claims/{claim['id']}").json()
+        assert len(dossier["responses"]) == len(dossier["evidence"]["supports"]) == n
+        assert len(dossier["sources"]) == n
+        assert all(len(r["sources"]) == 1 for r in dossier["responses"])
         counts.append(counter.count)
     assert counts[0] == counts[1]
 
 
 def test_claim_list_costs_a_fixed_number_of_statements(client, cast, count_statements):
     counts = []
-    for n in (1, 12):
+    for n in (1, 50):
         while len(client.get("/v1/claims", params={"limit": 200}).json()["items"]) < n:
             make_claim(client, cast, "fsb", ["ktj"], tags=["a", "b"])
         counter = count_statements()

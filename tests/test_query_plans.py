@@ -1,0 +1,125 @@
+"""Every filter and sort of the claim list, and search, is served by an index on both databases.
+
+The queries a request runs are captured and explained: on SQLite no table may be
+scanned without an index; on PostgreSQL, with sequential scans disabled, no
+plan may still fall back to one (which it does only when no index fits).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, text
+
+from tests.factories import make_actor, make_claim, make_event, make_response
+
+CLAIM_LIST_PARAMS = [
+    {},
+    {"claimant": "fsb"},
+    {"accused": "ktj"},
+    {"actor": "ktj"},
+    {"event": "volgograd"},
+    {"verdict": "unassessed"},
+    {"status": "denied"},
+    {"stance": "denies"},
+    {"tag": "volgograd"},
+    {"language": "ru"},
+    {"stated_from": "2020-01-01", "stated_to": "2020-12-31"},
+    {"updated_since": "2020-01-01T00:00:00Z"},
+    {"q": "volgograd"},
+    {"sort": "stated_on"},
+    {"sort": "-updated_at"},
+    {"sort": "created"},
+    {"sort": "-balance"},
+    {"sort": "status"},
+    {"accused": "ktj", "status": "denied", "stated_from": "2020-01-01"},
+]
+
+
+@pytest.fixture
+def data(client, auth):
+    h = auth("contributor")
+    make_actor(client, h, "fsb", "FSB", kind="state_agency")
+    make_actor(client, h, "ktj", "KTJ")
+    make_event(client, h, "volgograd", "Volgograd")
+    for i in range(3):
+        claim = make_claim(
+            client,
+            h,
+            "fsb",
+            ["ktj"],
+            event="volgograd",
+            tags=["volgograd"],
+            quote="x",
+            quote_language="ru",
+            proposition=f"Volgograd {i}.",
+        )
+        make_response(client, h, claim["id"], "ktj")
+
+
+def captured_selects(db, client, url, params):
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(db.read, "before_cursor_execute", capture)
+    try:
+        response = client.get(url, params=params)
+    finally:
+        event.remove(db.read, "before_cursor_execute", capture)
+    assert response.status_code == 200, response.text
+    assert statements
+    return statements
+
+
+def plan(db, statement, parameters):
+    with db.read.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        cursor = raw.cursor()
+        if db.is_sqlite:
+            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            return [row[3] for row in cursor.fetchall()]
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN " + statement, parameters)
+        lines = [row[0] for row in cursor.fetchall()]
+        cursor.execute("RESET enable_seqscan")
+        raw.rollback()
+        return lines
+
+
+def unindexed(db, lines):
+    if db.is_sqlite:
+        return [
+            line
+            for line in lines
+            if line.startswith("SCAN ")
+            and "INDEX" not in line
+            and "CONSTANT ROW" not in line
+            and "SUBQUERY" not in line
+            and "VIRTUAL TABLE" not in line
+        ]
+    return [line for line in lines if "Seq Scan" in line]
+
+
+@pytest.mark.parametrize("params", CLAIM_LIST_PARAMS, ids=lambda p: "&".join(p) or "default")
+def test_claim_list_queries_use_indexes(db, client, data, params):
+    for statement, parameters in captured_selects(db, client, "/v1/claims", params):
+        lines = plan(db, statement, parameters)
+        assert not unindexed(db, lines), "\n".join([statement, *lines])
+
+
+def test_search_uses_the_full_text_index(db, client, data):
+    selects = captured_selects(db, client, "/v1/search", {"q": "volgograd"})
+    lines = plan(db, *selects[-1])
+    expected = "VIRTUAL TABLE INDEX" if db.is_sqlite else "ix_search_document_search_vector"
+    assert any(expected in line for line in lines), "\n".join(lines)
+    assert not unindexed(db, lines), "\n".join(lines)
+
+
+def test_sqlite_sees_the_fts_table(db):
+    if not db.is_sqlite:
+        pytest.skip("SQLite only")
+    with db.read.connect() as conn:
+        sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'search_fts'")).scalar()
+    assert "fts5" in sql and "remove_diacritics" in sql
