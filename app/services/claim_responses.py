@@ -23,7 +23,7 @@ from app.services.pagination import (
     split_page,
 )
 from app.services.reads import Conn, fetch_one
-from app.services.sources import replace_links, resolve_citations
+from app.services.sources import set_citations
 from app.services.statements import accused_of, response_dicts, select_responses
 
 BY_DATE = SortKey("stated_on", ClaimResponse.sort_date, False, parse_date)
@@ -81,7 +81,6 @@ def create_response(
     responder_id = refs.resolve_one(session, "actor", body.responder, "/responder")
     if body.in_reply_to is not None:
         _check_reply(session, claim_id, None, body.in_reply_to)
-    citations = resolve_citations(session, body.sources, "/sources", principal)
     response = ClaimResponse(
         **body.model_dump(exclude={"responder", "in_reply_to", "sources"}),
         claim_id=claim_id,
@@ -91,7 +90,7 @@ def create_response(
     )
     session.add(response)
     session.flush()
-    replace_links(session, ResponseSource, "response_id", response.id, citations)
+    set_citations(session, ResponseSource, "response_id", response.id, body.sources, principal)
     refresh_claim(session, claim_id)
     return response
 
@@ -116,9 +115,9 @@ def update_response(
             _check_reply(session, response.claim_id, response.id, body.in_reply_to)
         changes["in_reply_to_id"] = body.in_reply_to
     changed = rows.apply(response, changes)
-    if body.sources is not None:
-        citations = resolve_citations(session, body.sources, "/sources", principal)
-        replace_links(session, ResponseSource, "response_id", response.id, citations)
+    if body.sources is not None and set_citations(
+        session, ResponseSource, "response_id", response.id, body.sources, principal
+    ):
         changed = True
     if changed:
         rows.bump(response)

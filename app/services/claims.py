@@ -40,7 +40,7 @@ from app.services.pagination import (
     split_page,
 )
 from app.services.reads import Conn, actor_columns, actor_ref, citations_of, fetch_one
-from app.services.sources import replace_links, resolve_citations
+from app.services.sources import set_citations
 from app.services.statements import (
     accused_of,
     evidence_dicts,
@@ -358,7 +358,6 @@ def _set_tags(session: Session, claim_id: uuid.UUID, tags: list[str]) -> None:
 def create_claim(session: Session, body: ClaimCreate, principal: Principal) -> Claim:
     claimant_id, accused_ids = _resolve_actors(session, body.claimant, body.accused)
     event_id = refs.resolve_one(session, "event", body.event, "/event") if body.event else None
-    citations = resolve_citations(session, body.sources, "/sources", principal)
     claim = Claim(
         **body.model_dump(exclude={"claimant", "accused", "event", "tags", "sources"}),
         claimant_id=claimant_id,
@@ -369,7 +368,7 @@ def create_claim(session: Session, body: ClaimCreate, principal: Principal) -> C
     session.flush()
     _set_accused(session, claim.id, accused_ids or [])
     _set_tags(session, claim.id, body.tags)
-    replace_links(session, ClaimSource, "claim_id", claim.id, citations)
+    set_citations(session, ClaimSource, "claim_id", claim.id, body.sources, principal)
     session.add(Verdict(claim_id=claim.id, created_by=principal.key_id))
     refresh_claim(session, claim.id)
     return claim
@@ -411,14 +410,9 @@ def update_claim(
     if body.tags is not None and _tags_of(session, [claim.id])[claim.id] != sorted(set(body.tags)):
         _set_tags(session, claim.id, body.tags)
         changed = True
-    if body.sources is not None:
-        replace_links(
-            session,
-            ClaimSource,
-            "claim_id",
-            claim.id,
-            resolve_citations(session, body.sources, "/sources", principal),
-        )
+    if body.sources is not None and set_citations(
+        session, ClaimSource, "claim_id", claim.id, body.sources, principal
+    ):
         changed = True
     if changed:
         rows.bump(claim)

@@ -15,7 +15,7 @@ from app.services import refs, rows
 from app.services.derived import refresh_claim
 from app.services.pagination import SortKey, decode_cursor, fingerprint, keyset, split_page
 from app.services.reads import Conn, fetch_one
-from app.services.sources import replace_links, resolve_citations
+from app.services.sources import set_citations
 from app.services.statements import evidence_dicts, select_evidence
 
 CREATED = SortKey("created", None, descending=False)
@@ -49,7 +49,6 @@ def create_evidence(
         if body.produced_by
         else None
     )
-    citations = resolve_citations(session, body.sources, "/sources", principal)
     item = Evidence(
         **body.model_dump(exclude={"produced_by", "sources"}),
         claim_id=claim_id,
@@ -58,7 +57,7 @@ def create_evidence(
     )
     session.add(item)
     session.flush()
-    replace_links(session, EvidenceSource, "evidence_id", item.id, citations)
+    set_citations(session, EvidenceSource, "evidence_id", item.id, body.sources, principal)
     refresh_claim(session, claim_id)
     return item
 
@@ -80,9 +79,9 @@ def update_evidence(
             else None
         )
     changed = rows.apply(item, changes)
-    if body.sources is not None:
-        citations = resolve_citations(session, body.sources, "/sources", principal)
-        replace_links(session, EvidenceSource, "evidence_id", item.id, citations)
+    if body.sources is not None and set_citations(
+        session, EvidenceSource, "evidence_id", item.id, body.sources, principal
+    ):
         changed = True
     if changed:
         rows.bump(item)

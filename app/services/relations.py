@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -102,12 +103,19 @@ def _not_self(subject_id: uuid.UUID, object_id: uuid.UUID) -> None:
         raise UnprocessableInput(detail, errors=[ProblemItem(detail=detail, pointer="/object")])
 
 
+def _in_order(since: date | None, until: date | None, pointer: str) -> None:
+    if since is not None and until is not None and until < since:
+        detail = f"until ({until}) is before since ({since})"
+        raise UnprocessableInput(detail, errors=[ProblemItem(detail=detail, pointer=pointer)])
+
+
 def create_relation(
     session: Session, subject: str, body: RelationCreate, principal: Principal
 ) -> ActorRelation:
     subject_row = rows.find(session, Actor, subject, "actor")
     object_id = refs.resolve_one(session, "actor", body.object, "/object")
     _not_self(subject_row.id, object_id)
+    _in_order(body.since, body.until, "/until")
     relation = ActorRelation(
         **body.model_dump(exclude={"object", "sources"}),
         subject_id=subject_row.id,
@@ -138,6 +146,11 @@ def update_relation(
     if "object" in body.model_fields_set and body.object:
         changes["object_id"] = refs.resolve_one(session, "actor", body.object, "/object")
         _not_self(relation.subject_id, changes["object_id"])
+    _in_order(
+        changes.get("since", relation.since),
+        changes.get("until", relation.until),
+        "/until" if "until" in changes else "/since",
+    )
     changed = rows.apply(relation, changes)
     if body.sources is not None:
         _set_sources(session, relation.id, body.sources)

@@ -161,7 +161,8 @@ def resolve_citations(
 ) -> list[tuple[uuid.UUID, str | None]]:
     """Source ids for a list of citations, creating inline sources not stored yet.
 
-    An inline source whose normalised URL is already stored is reused as it is.
+    An inline source whose normalised URL is already stored is reused as it is
+    (a 422 if that source was deleted: citing it by id would be refused too).
     The same source cited twice keeps its first locator.
     """
     resolved: list[tuple[uuid.UUID, str | None]] = []
@@ -178,6 +179,11 @@ def resolve_citations(
             if data.get("url_normalized")
             else None
         )
+        if existing is not None and existing.deleted_at is not None:
+            detail = f"the source with this URL was deleted: {existing.id}"
+            raise UnprocessableInput(
+                detail, errors=[ProblemItem(detail=detail, pointer=f"{where}/url")]
+            )
         if existing is not None:
             resolved.append((existing.id, citation.locator))
             continue
@@ -196,19 +202,34 @@ def resolve_citations(
     return [(sid, loc) for sid, loc in resolved if not (sid in seen or seen.add(sid))]  # type: ignore[func-returns-value]
 
 
-def replace_links(
+def set_citations(
     session: Session,
     link_model: Any,
     owner_field: str,
     owner_id: uuid.UUID,
-    citations: list[tuple[uuid.UUID, str | None]],
-) -> None:
-    """Make ``owner_id`` cite exactly ``citations``, in order."""
-    session.execute(delete(link_model).where(getattr(link_model, owner_field) == owner_id))
-    for position, (source_id, locator) in enumerate(citations):
+    citations: list[CitationInput],
+    principal: Principal,
+) -> bool:
+    """Make the owner cite exactly ``citations``, in order; True if that changed anything.
+
+    Inline sources are created, or reused when their URL is stored (see resolve_citations).
+    """
+    wanted = resolve_citations(session, citations, "/sources", principal)
+    owner = getattr(link_model, owner_field)
+    current = [
+        (link.source_id, link.locator)
+        for link in session.execute(
+            select(link_model).where(owner == owner_id).order_by(link_model.position)
+        ).scalars()
+    ]
+    if current == wanted:
+        return False
+    session.execute(delete(link_model).where(owner == owner_id))
+    for position, (source_id, locator) in enumerate(wanted):
         session.add(
             link_model(
                 **{owner_field: owner_id}, source_id=source_id, locator=locator, position=position
             )
         )
     session.flush()
+    return True

@@ -472,3 +472,14 @@ def test_claim_list_costs_a_fixed_number_of_statements(client, cast, count_state
         assert client.get("/v1/claims", params={"limit": 200}).status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_patching_the_same_sources_changes_nothing(client, cast):
+    sources = [{"title": "FSB statement", "url": "https://example.org/s", "locator": "p. 1"}]
+    claim = make_claim(client, cast, "fsb", ["ktj"], sources=sources)
+    url = f"/v1/claims/{claim['id']}"
+    same = client.patch(url, headers=cast, json={"sources": sources})
+    assert same.json()["version"] == 1
+    moved = client.patch(url, headers=cast, json={"sources": [{**sources[0], "locator": "p. 2"}]})
+    assert moved.json()["version"] == 2
+    assert moved.json()["sources"][0]["locator"] == "p. 2"
