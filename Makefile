@@ -23,7 +23,7 @@ run: install
 
 ## Lint, type-check, then the whole suite (on PostgreSQL too if CONTESTED_TEST_POSTGRES_URL is set)
 test: install check
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider -n 2
 
 check: install
 	$(BIN)/ruff check app tests bench migrations

@@ -73,3 +73,7 @@ def walk_pages(
 
 def ids(items: list[dict[str, Any]]) -> list[str]:
     return [item["id"] for item in items]
+
+
+# A well-formed id that names nothing (fixed, so test ids are the same in every process).
+SOME_ID = "0192f0c4-7d1e-7b3a-9c55-1f2e3d4c5b6a"

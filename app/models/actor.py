@@ -23,6 +23,7 @@ from app.models.common import (
     Slug,
     WikidataId,
     enum_check,
+    keep_dates_consistent,
     text,
 )
 
@@ -91,6 +92,9 @@ class ActorRelation(Row, table=True):
     until: date | None = None
     until_precision: str | None = SQLField(default=None, sa_type=String(8))
     note: str | None = SQLField(default=None, sa_type=Text)
+
+
+keep_dates_consistent(ActorRelation, "since", "until")
 
 
 # ---- API models ------------------------------------------------------------------------

@@ -25,8 +25,8 @@ from app.models.common import (
     Row,
     UTCDateTime,
     enum_check,
+    keep_dates_consistent,
     text,
-    track_statement_date,
 )
 from app.models.event import EventRef
 from app.models.evidence import Bearing, EvidencePublic
@@ -86,7 +86,7 @@ class Claim(Row, table=True):
     balance: float = SQLField(default=0.0, sa_type=Float)
 
 
-track_statement_date(Claim)
+keep_dates_consistent(Claim, "stated_on", sort_by="stated_on")
 
 
 class Verdict(Row, table=True):
@@ -194,6 +194,9 @@ class VerdictPublic(OutputModel):
     rationale: str | None
     reviewed_by: str | None
     reviewed_at: datetime | None
+    version: int = Field(
+        description="The verdict's own version: send it as If-Match when you set the verdict."
+    )
 
 
 class Dispute(OutputModel):

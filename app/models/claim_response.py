@@ -22,8 +22,8 @@ from app.models.common import (
     Reference,
     Row,
     enum_check,
+    keep_dates_consistent,
     text,
-    track_statement_date,
 )
 from app.models.source import Citation, CitationInput
 
@@ -69,7 +69,7 @@ class ClaimResponse(Row, table=True):
     )
 
 
-track_statement_date(ClaimResponse)
+keep_dates_consistent(ClaimResponse, "stated_on", sort_by="stated_on")
 
 KTJ_DENIAL = {
     "responder": "ktj",

@@ -75,14 +75,20 @@ def default_precision(on: date | None, precision: Precision | str | None) -> str
     return Precision(precision or Precision.day).value
 
 
-def track_statement_date(model: Any) -> None:
-    """Keep ``sort_date`` and the precision of ``stated_on`` consistent on every flush."""
+def keep_dates_consistent(model: Any, *fields: str, sort_by: str | None = None) -> None:
+    """On every flush: a date without a precision is exact to the day, no date has no
+    precision, and ``sort_date`` (when ``sort_by`` names a field) follows that date."""
 
     @event.listens_for(model, "before_insert")
     @event.listens_for(model, "before_update")
     def _sync(_mapper: Any, _connection: Any, target: Any) -> None:
-        target.sort_date = sort_date(target.stated_on)
-        target.stated_on_precision = default_precision(target.stated_on, target.stated_on_precision)
+        for name in fields:
+            precision = default_precision(
+                getattr(target, name), getattr(target, f"{name}_precision")
+            )
+            setattr(target, f"{name}_precision", precision)
+        if sort_by is not None:
+            target.sort_date = sort_date(getattr(target, sort_by))
 
 
 class Reliability(StrEnum):

@@ -21,6 +21,7 @@ from app.models.common import (
     Slug,
     WikidataId,
     enum_check,
+    keep_dates_consistent,
     text,
 )
 
@@ -54,6 +55,9 @@ class Event(Row, table=True):
     country: str | None = SQLField(default=None, sa_type=String(2), index=True)
     summary: str | None = SQLField(default=None, sa_type=Text)
     wikidata_id: str | None = SQLField(default=None, sa_type=String(16))
+
+
+keep_dates_consistent(Event, "occurred_on")
 
 
 VOLGOGRAD_EVENT = {

@@ -21,6 +21,7 @@ from app.models.common import (
     Reliability,
     Row,
     enum_check,
+    keep_dates_consistent,
     text,
 )
 from app.models.source import Citation, CitationInput
@@ -67,6 +68,9 @@ class Evidence(Row, table=True):
     dated_on: date | None = SQLField(default=None, index=True)
     dated_on_precision: str | None = SQLField(default=None, sa_type=String(8))
     note: str | None = SQLField(default=None, sa_type=Text)
+
+
+keep_dates_consistent(Evidence, "dated_on")
 
 
 FSB_PHOTOS = {

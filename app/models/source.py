@@ -23,6 +23,7 @@ from app.models.common import (
     Reliability,
     Row,
     enum_check,
+    keep_dates_consistent,
     text,
 )
 
@@ -64,6 +65,9 @@ class Source(Row, table=True):
     archive_url: str | None = SQLField(default=None, sa_type=Text)
     content_sha256: str | None = SQLField(default=None, sa_type=String(64))
     reliability: str = SQLField(default="F", sa_type=String(1))
+
+
+keep_dates_consistent(Source, "published_on")
 
 
 HttpUrl = Annotated[

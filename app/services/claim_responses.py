@@ -13,7 +13,7 @@ from app.models import Claim, ClaimResponse, ResponseSource
 from app.models.claim_response import ResponseCreate, ResponseUpdate
 from app.security import Principal
 from app.services import refs, rows
-from app.services.derived import refresh_claim
+from app.services.derived import dossier_changed
 from app.services.pagination import (
     SortKey,
     decode_cursor,
@@ -22,7 +22,7 @@ from app.services.pagination import (
     parse_date,
     split_page,
 )
-from app.services.reads import Conn, fetch_one
+from app.services.reads import Conn, fetch_one, live_claim
 from app.services.sources import set_citations
 from app.services.statements import accused_of, response_dicts, select_responses
 
@@ -31,13 +31,14 @@ BY_DATE = SortKey("stated_on", ClaimResponse.sort_date, False, parse_date)
 
 def get_response(conn: Conn, response_id: uuid.UUID) -> dict[str, Any]:
     row = fetch_one(conn, select_responses(), ClaimResponse, str(response_id), "response")
+    live_claim(conn, row.claim_id)
     return response_dicts(conn, [row], accused_of(conn, [row.claim_id]))[0]
 
 
 def list_responses(
     conn: Conn, claim_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    fetch_one(conn, select(Claim.id, Claim.deleted_at), Claim, str(claim_id), "claim")
+    live_claim(conn, claim_id)
     fp = fingerprint({"claim": str(claim_id)})
     after = decode_cursor(cursor, BY_DATE, fp) if cursor else None
     stmt = select_responses().where(
@@ -91,7 +92,7 @@ def create_response(
     session.add(response)
     session.flush()
     set_citations(session, ResponseSource, "response_id", response.id, body.sources, principal)
-    refresh_claim(session, claim_id)
+    dossier_changed(session, claim_id)
     return response
 
 
@@ -121,7 +122,7 @@ def update_response(
         changed = True
     if changed:
         rows.bump(response)
-        refresh_claim(session, response.claim_id)
+        dossier_changed(session, response.claim_id)
     session.flush()
     return response
 
@@ -133,4 +134,4 @@ def delete_response(
         session, ClaimResponse, response_id, "response", principal, expected
     )
     rows.soft_delete(session, response)
-    refresh_claim(session, response.claim_id)
+    dossier_changed(session, response.claim_id)

@@ -27,7 +27,7 @@ from app.models.common import UNDATED, utcnow
 from app.security import Principal
 from app.services import balance as balance_rules
 from app.services import refs, rows, search
-from app.services.derived import refresh_claim
+from app.services.derived import dossier_changed, refresh_claim
 from app.services.dispute import dispute
 from app.services.pagination import (
     SortKey,
@@ -77,6 +77,7 @@ DOSSIER_COLUMNS = (
     Verdict.rationale.label("verdict_rationale"),
     Verdict.reviewed_by.label("verdict_reviewed_by"),
     Verdict.reviewed_at.label("verdict_reviewed_at"),
+    Verdict.version.label("verdict_version"),
 )
 
 SORTS: dict[ClaimSort, SortKey] = {
@@ -312,6 +313,7 @@ def get_dossier(conn: Conn, claim_id: uuid.UUID) -> dict[str, Any]:
             "rationale": row.verdict_rationale,
             "reviewed_by": row.verdict_reviewed_by,
             "reviewed_at": row.verdict_reviewed_at,
+            "version": row.verdict_version,
         },
         "dispute": {
             "status": disputed.status,
@@ -445,5 +447,6 @@ def set_verdict(
         verdict.reviewed_by = principal.name
         verdict.reviewed_at = utcnow()
         rows.bump(verdict)
+        dossier_changed(session, claim_id)
     session.flush()
     return verdict

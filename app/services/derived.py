@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.models import Claim, ClaimAccused, ClaimResponse, Evidence
+from app.models.common import utcnow
 from app.services import balance as balance_rules
 from app.services.dispute import dispute, is_by_accused
 from app.services.statements import part_of_pairs
@@ -59,6 +60,19 @@ def refresh_claim(session: Session, claim_id: uuid.UUID) -> None:
             refute=weights.refute,
             balance=weights.balance,
         )
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def dossier_changed(session: Session, claim_id: uuid.UUID) -> None:
+    """A response, an evidence item or the verdict of the claim changed: recompute what
+    derives from them, and move the claim's updated_at so that ``updated_since`` and
+    ``sort=updated_at`` see the change (its version, which guards its own fields, stays)."""
+    refresh_claim(session, claim_id)
+    session.execute(
+        update(Claim)
+        .where(Claim.id == claim_id)
+        .values(updated_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from app.models import Claim, Evidence, EvidenceSource
 from app.models.evidence import EvidenceCreate, EvidenceUpdate
 from app.security import Principal
 from app.services import refs, rows
-from app.services.derived import refresh_claim
+from app.services.derived import dossier_changed
 from app.services.pagination import SortKey, decode_cursor, fingerprint, keyset, split_page
-from app.services.reads import Conn, fetch_one
+from app.services.reads import Conn, fetch_one, live_claim
 from app.services.sources import set_citations
 from app.services.statements import evidence_dicts, select_evidence
 
@@ -23,13 +22,14 @@ CREATED = SortKey("created", None, descending=False)
 
 def get_evidence(conn: Conn, evidence_id: uuid.UUID) -> dict[str, Any]:
     row = fetch_one(conn, select_evidence(), Evidence, str(evidence_id), "evidence item")
+    live_claim(conn, row.claim_id)
     return evidence_dicts(conn, [row])[0]
 
 
 def list_evidence(
     conn: Conn, claim_id: uuid.UUID, bearing: str | None, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    fetch_one(conn, select(Claim.id, Claim.deleted_at), Claim, str(claim_id), "claim")
+    live_claim(conn, claim_id)
     fp = fingerprint({"claim": str(claim_id), "bearing": bearing})
     after = decode_cursor(cursor, CREATED, fp) if cursor else None
     stmt = select_evidence().where(Evidence.claim_id == claim_id, Evidence.deleted_at.is_(None))
@@ -58,7 +58,7 @@ def create_evidence(
     session.add(item)
     session.flush()
     set_citations(session, EvidenceSource, "evidence_id", item.id, body.sources, principal)
-    refresh_claim(session, claim_id)
+    dossier_changed(session, claim_id)
     return item
 
 
@@ -85,7 +85,7 @@ def update_evidence(
         changed = True
     if changed:
         rows.bump(item)
-        refresh_claim(session, item.claim_id)
+        dossier_changed(session, item.claim_id)
     session.flush()
     return item
 
@@ -95,4 +95,4 @@ def delete_evidence(
 ) -> None:
     item = rows.find_for_write(session, Evidence, evidence_id, "evidence item", principal, expected)
     rows.soft_delete(session, item)
-    refresh_claim(session, item.claim_id)
+    dossier_changed(session, item.claim_id)

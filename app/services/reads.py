@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 from sqlmodel import Session
 
 from app.errors import Gone, NotFound
-from app.models import Actor, ActorAlias, Source
+from app.models import Actor, ActorAlias, Claim, Source
 from app.services.refs import as_uuid
 
 Conn = Connection | Session
@@ -36,6 +36,11 @@ def fetch_one(conn: Conn, stmt: Any, model: Any, ref: str, noun: str) -> Any:
     if row.deleted_at is not None:
         raise Gone(f"{noun} '{ref}' was deleted")
     return row
+
+
+def live_claim(conn: Conn, claim_id: uuid.UUID) -> None:
+    """404 or 410 unless the claim is live: what belongs to a deleted claim is gone with it."""
+    fetch_one(conn, select(Claim.id, Claim.deleted_at), Claim, str(claim_id), "claim")
 
 
 def actor_ref(row: Any, prefix: str) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from tests.factories import make_actor, make_claim
-from tests.helpers import assert_problem, ids, walk_pages
+from tests.helpers import SOME_ID, assert_problem, ids, walk_pages
 
 ACTOR_FIELDS = {
     "id",
@@ -92,6 +92,14 @@ def test_q_finds_an_actor_by_alias_name_or_slug_in_any_case(client, h, q):
     found = client.get("/v1/actors", params={"q": q})
     assert found.status_code == 200, found.text
     assert [a["slug"] for a in found.json()["items"]] == ["fsb"]
+
+
+def test_q_finds_a_cyrillic_name_whatever_its_case(client, h):
+    make_actor(client, h, "sk-rf", "Следственный комитет", kind="state_agency")
+    make_actor(client, h, "fsb", "Federal Security Service", kind="state_agency")
+    for q in ("следственный", "СЛЕДСТВЕННЫЙ", "Комитет"):
+        found = client.get("/v1/actors", params={"q": q}).json()["items"]
+        assert [a["slug"] for a in found] == ["sk-rf"], q
 
 
 def test_q_matching_nothing_is_an_empty_page(client, h):
@@ -184,9 +192,9 @@ def test_invalid_actor_is_a_422_naming_the_field(client, h, change, pointer):
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("id", str(uuid.uuid4())),
+        ("id", SOME_ID),
         ("version", 5),
-        ("created_by", str(uuid.uuid4())),
+        ("created_by", SOME_ID),
         ("created_at", "2020-01-01T00:00:00Z"),
         ("updated_at", "2020-01-01T00:00:00Z"),
         ("deleted_at", None),

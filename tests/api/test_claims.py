@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from tests.factories import make_actor, make_claim, make_event, make_evidence, make_response
+from tests.helpers import SOME_ID
 
 DOSSIER_FIELDS = {
     "id",
@@ -91,6 +92,7 @@ def test_create_claim_returns_the_full_dossier(client, cast):
         "rationale": None,
         "reviewed_by": None,
         "reviewed_at": None,
+        "version": 1,
     }
     assert body["dispute"] == {
         "status": "unanswered",
@@ -157,7 +159,10 @@ def test_dossier_of_the_seeded_volgograd_claim(client, seeded):
         ({"proposition": "x", "claimant": "fsb", "accused": "ktj"}, "/accused"),
         ({"proposition": "x", "claimant": "fsb", "tags": ["no spaces"]}, "/tags/0"),
         ({"proposition": "x", "claimant": "fsb", "version": 3}, "/version"),
-        ({"proposition": "x", "claimant": "fsb", "id": str(uuid.uuid4())}, "/id"),
+        (
+            {"proposition": "x", "claimant": "fsb", "id": SOME_ID},
+            "/id",
+        ),
         ({"proposition": "x", "claimant": "fsb", "sources": [{"locator": "p. 1"}]}, "/sources/0"),
         ({"proposition": "x\u0000y", "claimant": "fsb"}, "/proposition"),
     ],
@@ -483,3 +488,30 @@ def test_patching_the_same_sources_changes_nothing(client, cast):
     moved = client.patch(url, headers=cast, json={"sources": [{**sources[0], "locator": "p. 2"}]})
     assert moved.json()["version"] == 2
     assert moved.json()["sources"][0]["locator"] == "p. 2"
+
+
+def test_dossier_changes_move_the_claims_updated_at(client, cast, auth):
+    claim = make_claim(client, cast, "fsb", ["ktj"])
+    before = client.get(f"/v1/claims/{claim['id']}").json()["updated_at"]
+    make_response(client, cast, claim["id"], "ktj")
+    after_response = client.get(f"/v1/claims/{claim['id']}").json()
+    assert after_response["updated_at"] > before and after_response["version"] == 1
+    found = client.get("/v1/claims", params={"updated_since": after_response["updated_at"]})
+    assert [c["id"] for c in found.json()["items"]] == [claim["id"]]
+    verdict = client.put(
+        f"/v1/claims/{claim['id']}/verdict", headers=auth("editor"), json={"rating": "disputed"}
+    )
+    assert verdict.json()["version"] == 2
+    dossier = client.get(f"/v1/claims/{claim['id']}").json()
+    assert dossier["updated_at"] > after_response["updated_at"]
+    assert dossier["verdict"]["version"] == 2
+
+
+def test_children_of_a_deleted_claim_are_gone(client, cast):
+    claim = make_claim(client, cast, "fsb", ["ktj"])
+    response = make_response(client, cast, claim["id"], "ktj")
+    item = make_evidence(client, cast, claim["id"])
+    client.delete(f"/v1/claims/{claim['id']}", headers=cast)
+    assert client.get(f"/v1/responses/{response['id']}").status_code == 410
+    assert client.get(f"/v1/evidence/{item['id']}").status_code == 410
+    assert client.get(f"/v1/claims/{claim['id']}/responses").status_code == 410

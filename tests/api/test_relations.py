@@ -7,11 +7,22 @@ import uuid
 import pytest
 
 from tests.factories import make_actor, make_claim, make_relation, make_response, make_source
-from tests.helpers import assert_problem, ids, walk_pages
+from tests.helpers import SOME_ID, assert_problem, ids, walk_pages
 
 RELATION_FIELDS = {
-    "id", "subject", "predicate", "object", "since", "since_precision", "until",
-    "until_precision", "note", "sources", "version", "created_at", "updated_at",
+    "id",
+    "subject",
+    "predicate",
+    "object",
+    "since",
+    "since_precision",
+    "until",
+    "until_precision",
+    "note",
+    "sources",
+    "version",
+    "created_at",
+    "updated_at",
 }
 
 
@@ -31,11 +42,18 @@ def ref(client, slug):
 
 def test_create_relation_returns_it_with_both_actors(client, h):
     source = make_source(client, h, "Article on Uzbek jihadists")
-    response = client.post("/v1/actors/ktj/relations", headers=h, json={
-        "predicate": "affiliated_with", "object": "al-qaeda", "since": "2015-01-01",
-        "since_precision": "year", "note": "swore allegiance (bayat)",
-        "sources": [source["id"]],
-    })
+    response = client.post(
+        "/v1/actors/ktj/relations",
+        headers=h,
+        json={
+            "predicate": "affiliated_with",
+            "object": "al-qaeda",
+            "since": "2015-01-01",
+            "since_precision": "year",
+            "note": "swore allegiance (bayat)",
+            "sources": [source["id"]],
+        },
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert set(body) == RELATION_FIELDS
@@ -62,8 +80,15 @@ def test_list_shows_relations_where_the_actor_is_subject_or_object(client, h):
     to_hts = make_relation(client, h, "ktj", "affiliated_with", "hts")
     to_al_qaeda = make_relation(client, h, "ktj", "affiliated_with", "al-qaeda")
     make_actor(client, h, "abu-saloh", kind="person")
-    leader = make_relation(client, h, "abu-saloh", "formerly_leader_of", "ktj",
-                           until="2019-04-01", until_precision="month")
+    leader = make_relation(
+        client,
+        h,
+        "abu-saloh",
+        "formerly_leader_of",
+        "ktj",
+        until="2019-04-01",
+        until_precision="month",
+    )
 
     def listed(actor):
         response = client.get(f"/v1/actors/{actor}/relations")
@@ -97,8 +122,9 @@ def test_pagination_visits_every_relation_once(client, h):
 @pytest.mark.parametrize("same", ["ktj", "own id"])
 def test_an_actor_cannot_be_related_to_itself(client, h, same):
     target = ref(client, "ktj")["id"] if same == "own id" else same
-    response = client.post("/v1/actors/ktj/relations", headers=h,
-                           json={"predicate": "part_of", "object": target})
+    response = client.post(
+        "/v1/actors/ktj/relations", headers=h, json={"predicate": "part_of", "object": target}
+    )
     assert_problem(response, 422, pointer="/object")
     assert client.get("/v1/actors/ktj/relations").json()["items"] == []
 
@@ -111,39 +137,62 @@ def test_self_relation_by_patch_is_422(client, h):
 
 
 def test_unknown_object_is_422_with_a_suggestion(client, h):
-    response = client.post("/v1/actors/ktj/relations", headers=h,
-                           json={"predicate": "affiliated_with", "object": "htss"})
-    problem = assert_problem(response, 422, pointer="/object",
-                             type_="urn:contested:problem:unknown-reference")
+    response = client.post(
+        "/v1/actors/ktj/relations",
+        headers=h,
+        json={"predicate": "affiliated_with", "object": "htss"},
+    )
+    problem = assert_problem(
+        response, 422, pointer="/object", type_="urn:contested:problem:unknown-reference"
+    )
     assert problem["errors"][0]["suggestions"][0] == "hts"
 
 
 def test_unknown_subject_is_404(client, h):
-    response = client.post("/v1/actors/nobody/relations", headers=h,
-                           json={"predicate": "affiliated_with", "object": "hts"})
+    response = client.post(
+        "/v1/actors/nobody/relations",
+        headers=h,
+        json={"predicate": "affiliated_with", "object": "hts"},
+    )
     assert_problem(response, 404)
 
 
 def test_unknown_source_is_422(client, h):
-    response = client.post("/v1/actors/ktj/relations", headers=h, json={
-        "predicate": "affiliated_with", "object": "hts", "sources": [str(uuid.uuid4())]})
+    response = client.post(
+        "/v1/actors/ktj/relations",
+        headers=h,
+        json={"predicate": "affiliated_with", "object": "hts", "sources": [str(uuid.uuid4())]},
+    )
     assert_problem(response, 422, pointer="/sources")
     assert client.get("/v1/actors/ktj/relations").json()["items"] == []
 
 
-@pytest.mark.parametrize(("body", "pointer"), [
-    ({"object": "hts"}, "/predicate"),
-    ({"predicate": "allied_with", "object": "hts"}, "/predicate"),
-    ({"predicate": "part_of"}, "/object"),
-    ({"predicate": "part_of", "object": ""}, "/object"),
-    ({"predicate": "part_of", "object": "hts", "since": "2019"}, "/since"),
-    ({"predicate": "part_of", "object": "hts", "until_precision": "week"}, "/until_precision"),
-    ({"predicate": "part_of", "object": "hts", "sources": ["not-a-uuid"]}, "/sources/0"),
-    ({"predicate": "part_of", "object": "hts", "subject": "ktj"}, "/subject"),
-    ({"predicate": "part_of", "object": "hts", "id": str(uuid.uuid4())}, "/id"),
-    ({"predicate": "part_of", "object": "hts", "version": 1}, "/version"),
-    ({"predicate": "part_of", "object": "hts", "created_by": str(uuid.uuid4())}, "/created_by"),
-])
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"object": "hts"}, "/predicate"),
+        ({"predicate": "allied_with", "object": "hts"}, "/predicate"),
+        ({"predicate": "part_of"}, "/object"),
+        ({"predicate": "part_of", "object": ""}, "/object"),
+        ({"predicate": "part_of", "object": "hts", "since": "2019"}, "/since"),
+        ({"predicate": "part_of", "object": "hts", "until_precision": "week"}, "/until_precision"),
+        ({"predicate": "part_of", "object": "hts", "sources": ["not-a-uuid"]}, "/sources/0"),
+        ({"predicate": "part_of", "object": "hts", "subject": "ktj"}, "/subject"),
+        (
+            {"predicate": "part_of", "object": "hts", "id": SOME_ID},
+            "/id",
+        ),
+        ({"predicate": "part_of", "object": "hts", "version": 1}, "/version"),
+        (
+            {
+                "predicate": "part_of",
+                "object": "hts",
+                "created_by": SOME_ID,
+            },
+            "/created_by",
+        ),
+    ],
+)
 def test_invalid_relation_is_a_422_naming_the_field(client, h, body, pointer):
     response = client.post("/v1/actors/ktj/relations", headers=h, json=body)
     assert_problem(response, 422, pointer=pointer)
@@ -160,15 +209,26 @@ def test_update_relation(client, h):
     relation = make_relation(client, h, "ktj", "affiliated_with", "hts")
     url = f"/v1/relations/{relation['id']}"
     assert_problem(client.patch(url, headers={**h, "If-Match": '"2"'}, json={"note": "x"}), 412)
-    response = client.patch(url, headers={**h, "If-Match": '"1"'}, json={
-        "until": "2019-04-01", "until_precision": "month", "note": "split", "object": "al-qaeda",
-        "sources": [source["id"]]})
+    response = client.patch(
+        url,
+        headers={**h, "If-Match": '"1"'},
+        json={
+            "until": "2019-04-01",
+            "until_precision": "month",
+            "note": "split",
+            "object": "al-qaeda",
+            "sources": [source["id"]],
+        },
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["version"] == 2 and response.headers["ETag"] == '"2"'
     assert body["object"]["slug"] == "al-qaeda" and body["subject"]["slug"] == "ktj"
-    assert (body["until"], body["until_precision"], body["note"]) == ("2019-04-01", "month",
-                                                                      "split")
+    assert (body["until"], body["until_precision"], body["note"]) == (
+        "2019-04-01",
+        "month",
+        "split",
+    )
     assert body["sources"] == [source["id"]]
     assert client.get(url).json() == body
     assert client.get("/v1/actors/hts/relations").json()["items"] == []
@@ -193,12 +253,18 @@ def test_deleted_relation_is_gone(client, h):
 def ministry_denies(client, h):
     """Russia (a government) is accused; its foreign ministry denies it."""
     make_actor(client, h, "russia", "Government of Russia", kind="government", country="RU")
-    make_actor(client, h, "mfa", "Ministry of Foreign Affairs of Russia", kind="state_agency",
-               country="RU")
+    make_actor(
+        client, h, "mfa", "Ministry of Foreign Affairs of Russia", kind="state_agency", country="RU"
+    )
     make_actor(client, h, "us-state-department", "US State Department", kind="government")
-    claim = make_claim(client, h, "us-state-department", ["russia"],
-                       proposition="Russia ran a disinformation campaign.",
-                       stated_on="2020-02-01")
+    claim = make_claim(
+        client,
+        h,
+        "us-state-department",
+        ["russia"],
+        proposition="Russia ran a disinformation campaign.",
+        stated_on="2020-02-01",
+    )
     denial = make_response(client, h, claim["id"], "mfa", "denies", stated_on="2020-02-03")
     return claim, denial
 
@@ -217,14 +283,18 @@ def test_a_response_by_an_actor_part_of_the_accused_counts_as_the_accused(
 ):
     claim, denial = ministry_denies
     assert status_of(client, claim) == (
-        {"status": "unanswered", "first_response_on": None, "response_lag_days": None}, False)
+        {"status": "unanswered", "first_response_on": None, "response_lag_days": None},
+        False,
+    )
     assert denial["by_accused"] is False
     assert listed_as(client, "unanswered") == [claim["id"]]
 
     relation = make_relation(client, h, "mfa", "part_of", "russia")
 
     assert status_of(client, claim) == (
-        {"status": "denied", "first_response_on": "2020-02-03", "response_lag_days": 2}, True)
+        {"status": "denied", "first_response_on": "2020-02-03", "response_lag_days": 2},
+        True,
+    )
     assert client.get(f"/v1/responses/{denial['id']}").json()["by_accused"] is True
     listed = client.get(f"/v1/claims/{claim['id']}/responses").json()["items"]
     assert [r["by_accused"] for r in listed] == [True]
@@ -236,7 +306,9 @@ def test_a_response_by_an_actor_part_of_the_accused_counts_as_the_accused(
     assert client.delete(f"/v1/relations/{relation['id']}", headers=h).status_code == 204
 
     assert status_of(client, claim) == (
-        {"status": "unanswered", "first_response_on": None, "response_lag_days": None}, False)
+        {"status": "unanswered", "first_response_on": None, "response_lag_days": None},
+        False,
+    )
     assert listed_as(client, "denied") == []
     assert listed_as(client, "unanswered") == [claim["id"]]
 
@@ -267,7 +339,9 @@ def test_part_of_the_other_way_round_does_not_count(client, h, ministry_denies):
     claim, _ = ministry_denies
     make_relation(client, h, "russia", "part_of", "mfa")
     assert status_of(client, claim) == (
-        {"status": "unanswered", "first_response_on": None, "response_lag_days": None}, False)
+        {"status": "unanswered", "first_response_on": None, "response_lag_days": None},
+        False,
+    )
 
 
 def test_only_direct_part_of_counts(client, h, ministry_denies):
@@ -293,3 +367,39 @@ def test_a_relation_added_before_the_response(client, h):
     assert response["by_accused"] is True
     assert status_of(client, claim)[0]["status"] == "admitted"
     assert listed_as(client, "admitted") == [claim["id"]]
+
+
+def test_a_relation_cannot_end_before_it_begins(client, h):
+    response = client.post(
+        "/v1/actors/ktj/relations",
+        headers=h,
+        json={
+            "predicate": "affiliated_with",
+            "object": "hts",
+            "since": "2019-04-01",
+            "until": "2015-01-01",
+        },
+    )
+    assert_problem(response, 422, pointer="/until")
+    assert client.get("/v1/actors/ktj/relations").json()["items"] == []
+    relation = make_relation(
+        client,
+        h,
+        "ktj",
+        "affiliated_with",
+        "hts",
+        since="2019-04-01",
+        since_precision="month",
+        until="2019-04-01",
+        until_precision="month",
+    )
+    url = f"/v1/relations/{relation['id']}"
+    assert_problem(
+        client.patch(url, headers=h, json={"since": "2020-01-01"}), 422, pointer="/since"
+    )
+    assert_problem(
+        client.patch(url, headers=h, json={"until": "2018-12-31"}), 422, pointer="/until"
+    )
+    assert client.get(url).json() == relation
+    assert client.patch(url, headers=h, json={"until": None}).status_code == 200
+    assert client.patch(url, headers=h, json={"since": "2020-01-01"}).status_code == 200

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.factories import make_actor, make_claim, make_source
-from tests.helpers import assert_problem, ids, walk_pages
+from tests.helpers import SOME_ID, assert_problem, ids, walk_pages
 
 SOURCE_FIELDS = {
     "id",
@@ -236,9 +236,9 @@ def test_invalid_source_is_a_422_naming_the_field(client, h, change, pointer):
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("id", str(uuid.uuid4())),
+        ("id", SOME_ID),
         ("version", 1),
-        ("created_by", str(uuid.uuid4())),
+        ("created_by", SOME_ID),
         ("updated_at", "2020-01-01T00:00:00Z"),
         ("url_normalized", "https://example.org/"),
     ],
@@ -306,6 +306,13 @@ def test_update_source(client, h):
     assert client.get(url).json() == body
     assert ids(listed(client, url="https://example.org/news/story-2")) == [source["id"]]
     assert listed(client, url=STORY) == []
+    assert_problem(
+        client.patch(url, headers=h, json={"url": "ftp://example.org/x"}), 422, pointer="/url"
+    )
+    assert_problem(
+        client.patch(url, headers=h, json={"publisher": "fbs"}), 422, pointer="/publisher"
+    )
+    assert client.get(url).json() == body
     cleared = client.patch(url, headers=h, json={"publisher": None, "url": None})
     assert cleared.json()["publisher"] is None and cleared.json()["url_normalized"] is None
     assert cleared.json()["version"] == 3
@@ -359,3 +366,20 @@ def test_source_cited_by_id_in_a_claim(client, h):
             "locator": "para 2",
         }
     ]
+
+
+def test_an_inline_citation_does_not_revive_a_deleted_source(client, h):
+    source = make_source(client, h, "FSB statement", url=STORY)
+    assert client.delete(f"/v1/sources/{source['id']}", headers=h).status_code == 204
+    response = client.post(
+        "/v1/claims",
+        headers=h,
+        json={
+            "proposition": "x",
+            "claimant": "fsb",
+            "sources": [{"title": "FSB statement", "url": STORY + "#again"}],
+        },
+    )
+    problem = assert_problem(response, 422, pointer="/sources/0/url")
+    assert source["id"] in problem["detail"]
+    assert client.get("/v1/claims").json()["items"] == []
