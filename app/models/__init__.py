@@ -7,6 +7,7 @@ from app.models.claim_response import ClaimResponse
 from app.models.common import metadata
 from app.models.event import Event
 from app.models.evidence import Evidence
+from app.models.idempotency import IdempotencyRecord
 from app.models.links import (
     ClaimAccused,
     ClaimSource,
@@ -15,6 +16,8 @@ from app.models.links import (
     RelationSource,
     ResponseSource,
 )
+from app.models.rate_limit import RateLimitCounter
+from app.models.revision import Revision
 from app.models.search import SearchDocument
 from app.models.source import Source
 
@@ -31,8 +34,11 @@ __all__ = [
     "Event",
     "Evidence",
     "EvidenceSource",
+    "IdempotencyRecord",
+    "RateLimitCounter",
     "RelationSource",
     "ResponseSource",
+    "Revision",
     "SearchDocument",
     "Source",
     "Verdict",
