@@ -91,7 +91,8 @@ def empty(database: Database) -> None:
     with database.write.begin() as conn:
         if database.is_sqlite:
             guards = conn.execute(
-                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"),
+                text("SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name=:t"),
+                {"t": "revision"},
             ).all()
             for name, _ in guards:
                 conn.execute(text(f"DROP TRIGGER {name}"))
