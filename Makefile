@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test check fmt install seed bench clean
+.PHONY: run test check fmt install seed bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -40,6 +40,13 @@ seed: install
 ## Claim-list benchmark against a bare Starlette + sqlite3 floor (see docs/benchmarks.md)
 bench: install
 	bash bench/run.sh
+
+## Schemathesis, longer and with a random seed printed first (FUZZ_SEED=n reruns one, FUZZ_EXAMPLES=n sizes it)
+fuzz: install
+	@seed=$${FUZZ_SEED:-$$($(BIN)/python -c 'import random; print(random.randrange(2**32))')}; \
+	echo "fuzz seed: $$seed"; \
+	CONTESTED_TEST_FUZZ_SEED=$$seed CONTESTED_TEST_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-40} \
+		$(BIN)/pytest -p no:cacheprovider -q -s tests/contract/test_schemathesis.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,8 @@ db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_he
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+audit_app = typer.Typer(help="The revision history.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()
@@ -172,6 +174,28 @@ def keys_revoke(
     finally:
         database.dispose()
     typer.echo(f"revoked key '{key.name}' ({key.prefix})")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the revision hash chain, then check every row against its last revision;
+    exit 1 naming the first broken revision or the first row changed behind the API."""
+    from app.db import open_database
+    from app.services.audit import snapshot_of, verify
+
+    database = open_database(load_settings())
+    try:
+        with snapshot_of(database) as conn:
+            report = verify(conn)
+    finally:
+        database.dispose()
+    if not report.ok:
+        typer.echo(f"audit: {report.problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"audit: ok, {report.revisions} revisions in an unbroken chain; "
+        f"{report.rows} rows match their last revision"
+    )
 
 
 if __name__ == "__main__":

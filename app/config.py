@@ -5,10 +5,12 @@ An invalid value stops the process at start with one line naming the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from functools import lru_cache
 from pathlib import Path
 
+from limits import parse_many
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,6 +40,29 @@ class Settings(BaseSettings):
         default=Path("seeds"), description="Default folder for `contested seed`."
     )
     log_level: str = Field(default="info", description="uvicorn log level.")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1, description="Largest request body accepted; larger is a 413."
+    )
+    idempotency_ttl_hours: int = Field(
+        default=24,
+        ge=1,
+        description="How long a POST's Idempotency-Key and its response are kept for retries.",
+    )
+    rate_limit_enabled: bool = Field(
+        default=True, description="Limit requests per API key and per client address (429)."
+    )
+    rate_limit: str = Field(
+        default="600/minute",
+        description="Requests allowed per key or address, in `limits` notation: 600/minute.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Keep rate-limit counters in Redis (redis://host:6379/0), not the database.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy IPs or networks whose X-Forwarded-For names the client.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -55,6 +80,45 @@ class Settings(BaseSettings):
         if value not in {"FULL", "NORMAL", "EXTRA"}:
             raise ValueError("must be FULL, NORMAL or EXTRA")
         return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _one_limit(cls, value: str) -> str:
+        try:
+            items = parse_many(value)
+        except ValueError:
+            raise ValueError("must look like 600/minute or 10 per second") from None
+        if len(items) != 1:
+            raise ValueError("give exactly one limit, like 600/minute")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://", "redis+unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        for entry in value.split(","):
+            if entry.strip():
+                try:
+                    ipaddress.ip_network(entry.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"{entry.strip()!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(entry.strip(), strict=False)
+            for entry in self.trusted_proxies.split(",")
+            if entry.strip()
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app.config import Settings
+from app.services import history as _history_hooks  # noqa: F401  (a revision for every write)
 from app.services import search as _search_hooks  # noqa: F401  (keeps the search index in step)
 
 
@@ -93,3 +94,21 @@ def open_database(settings: Settings) -> Database:
         )
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     return Database(url=url, read=engine, write=engine)
+
+
+# PostgreSQL asks for the whole transaction to be run again after these (PostgreSQL
+# docs §13.5): serialization_failure and deadlock_detected.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_serialization_failure(exc: BaseException) -> bool:
+    """True when ``exc``, or the driver error it wraps, is a serialization failure or a
+    deadlock: the transaction was rolled back and running it again may well succeed."""
+    current: BaseException | None = exc
+    for _ in range(8):  # a short, bounded walk down the wrapping chain
+        if current is None:
+            return False
+        if getattr(current, "sqlstate", None) in RETRYABLE_SQLSTATES:
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False

@@ -144,3 +144,20 @@ class UnknownReference(UnprocessableInput):
 
 class ServiceUnavailable(ContestedError):
     status = 503
+
+
+class IdempotencyKeyInFlight(Conflict):
+    """The first request with this Idempotency-Key is still running."""
+
+    type = "urn:contested:problem:idempotency-key-in-flight"
+
+
+class IdempotencyKeyReused(UnprocessableInput):
+    """An Idempotency-Key sent again with another request (path, query or body)."""
+
+    type = "urn:contested:problem:idempotency-key-reused"
+
+
+class TooManyRequests(ContestedError):
+    status = 429
+    type = "urn:contested:problem:rate-limited"

@@ -5,17 +5,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app import __version__
 from app.api import (
     actors,
+    body_limit,
+    changes,
     claims,
     events,
     evidence,
     health,
+    history,
+    idempotency,
     openapi,
     problems,
+    rate_limit,
     relations,
     responses,
     search,
@@ -24,6 +29,8 @@ from app.api import (
     track_records,
     verdicts,
 )
+from app.api.deps import refuse_nul_in_url
+from app.api.request_id import RequestIdMiddleware
 from app.config import Settings, get_settings
 from app.db import Database, open_database
 
@@ -49,6 +56,7 @@ TAGS = [
     {"name": "sources", "description": "Published documents."},
     {"name": "stats", "description": "Figures for dashboards."},
     {"name": "search", "description": "Full-text search in every script."},
+    {"name": "changes", "description": "Every write in order, for dashboards that sync."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
 
@@ -70,6 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul_in_url)],
     )
     app.state.settings = settings
     if database is not None:
@@ -83,6 +92,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         relations,
         events,
         sources,
+        history,
+        changes,
         search,
         timelines,
         track_records,
@@ -91,4 +102,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(module.router)
     problems.install(app)
     openapi.install(app)
+    # The last added runs first: a request meets the rate limit, the body cap, then
+    # idempotency (which reads the whole body, so it must sit inside the cap).
+    idempotency.install(app)
+    body_limit.install(app)
+    rate_limit.install(app)
+    # Outermost, so that every answer (a 413 or a 429 too) carries X-Request-ID.
+    app.add_middleware(RequestIdMiddleware)
     return app

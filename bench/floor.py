@@ -4,8 +4,9 @@ as Contested: the same three queries per page (page with claimant, event and ver
 joined; accused of the page; tags of the page) in one read transaction, on one sqlite3
 connection opened with the app's pragmas, from an ``async def`` endpoint.
 
-    BENCH_DB=bench/data/claims-10k.db .venv/bin/uvicorn bench.floor:app --port 8002
-    .venv/bin/python bench/floor.py --verify http://127.0.0.1:8001 http://127.0.0.1:8002
+    BENCH_DB=bench/data/claims-10k.db .venv/bin/uvicorn bench.floor:app --port 8102
+    .venv/bin/python bench/floor.py --verify \
+        'http://127.0.0.1:8101/v1/claims?limit=50' 'http://127.0.0.1:8102/v1/claims?limit=50'
 """
 
 from __future__ import annotations
@@ -80,21 +81,27 @@ def cursor_after(sort_date: str, claim_id: str) -> str:
 
 
 def page(db: sqlite3.Connection, limit: int) -> dict:
+    """One page in one read transaction, like the app's ``Database.reading()``."""
     db.execute("BEGIN")
     try:
-        rows = db.execute(PAGE, (limit + 1,)).fetchall()
-        more, rows = len(rows) > limit, rows[:limit]
-        ids = [row[0] for row in rows]
-        marks = ",".join("?" * len(ids))
-        accused: dict[str, list] = {claim_id: [] for claim_id in ids}
-        tags: dict[str, list] = {claim_id: [] for claim_id in ids}
-        if ids:
-            for claim_id, actor_id, slug, name in db.execute(ACCUSED.format(marks=marks), ids):
-                accused[claim_id].append({"id": uuid_str(actor_id), "slug": slug, "name": name})
-            for claim_id, tag in db.execute(TAGS.format(marks=marks), ids):
-                tags[claim_id].append(tag)
+        return read_page(db, limit)
     finally:
         db.execute("COMMIT")
+
+
+def read_page(db: sqlite3.Connection, limit: int) -> dict:
+    """The three queries and the body, inside the transaction the caller opened."""
+    rows = db.execute(PAGE, (limit + 1,)).fetchall()
+    more, rows = len(rows) > limit, rows[:limit]
+    ids = [row[0] for row in rows]
+    marks = ",".join("?" * len(ids))
+    accused: dict[str, list] = {claim_id: [] for claim_id in ids}
+    tags: dict[str, list] = {claim_id: [] for claim_id in ids}
+    if ids:
+        for claim_id, actor_id, slug, name in db.execute(ACCUSED.format(marks=marks), ids):
+            accused[claim_id].append({"id": uuid_str(actor_id), "slug": slug, "name": name})
+        for claim_id, tag in db.execute(TAGS.format(marks=marks), ids):
+            tags[claim_id].append(tag)
     items = [
         {
             "id": uuid_str(r[0]),
@@ -133,17 +140,17 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 app = Starlette(routes=[Route("/v1/claims", list_claims)], lifespan=lifespan)
 
 
-def verify(contested: str, floor: str, path: str = "/v1/claims?limit=50") -> None:
-    """Fetch the page from both servers and fail unless the bodies are equal as JSON."""
-    bodies = [urllib.request.urlopen(base + path, timeout=10).read() for base in (contested, floor)]
+def verify(contested_url: str, other_url: str) -> None:
+    """Fetch both URLs and fail unless the bodies are equal as JSON (and say if byte-equal)."""
+    bodies = [urllib.request.urlopen(url, timeout=10).read() for url in (contested_url, other_url)]
     a, b = (json.loads(body) for body in bodies)
     assert len(a["items"]) == 50, f"contested returned {len(a['items'])} items"
-    assert a == b, "the two bodies differ"
+    assert a == b, f"the bodies of {contested_url} and {other_url} differ"
     same = "byte-for-byte identical" if bodies[0] == bodies[1] else "equal as JSON only"
-    print(f"verify: {path}: {len(a['items'])} items, {len(bodies[0])} bytes, {same}")
+    print(f"verify: {other_url}: {len(b['items'])} items, {len(bodies[1])} bytes, {same}")
 
 
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] != "--verify":
-        sys.exit("usage: floor.py --verify CONTESTED_URL FLOOR_URL")
+        sys.exit("usage: floor.py --verify CONTESTED_URL OTHER_URL")
     verify(sys.argv[2], sys.argv[3])

@@ -75,7 +75,9 @@ def database_url(
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    # Rate limiting is off for the suite, or its hundreds of requests from one test
+    # client would be throttled; tests/api/test_limits.py turns it on where it is tested.
+    return Settings(database_url=database_url, rate_limit_enabled=False)
 
 
 @pytest.fixture(scope="session")

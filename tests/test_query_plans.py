@@ -7,9 +7,12 @@ plan may still fall back to one (which it does only when no index fits).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import event, text
 
+from app.models import metadata
 from tests.factories import make_actor, make_claim, make_event, make_response
 
 CLAIM_LIST_PARAMS = [
@@ -88,17 +91,19 @@ def plan(db, statement, parameters):
         return lines
 
 
+def scanned_table(line: str) -> str | None:
+    """The table a plain SQLite 'SCAN x' reads, if x is a table (or an alias like actor_1)."""
+    words = line.split()
+    if len(words) < 2 or words[0] != "SCAN" or "INDEX" in line or "VIRTUAL TABLE" in line:
+        return None
+    name = re.sub(r"_\d+$", "", words[1])
+    return name if name in metadata.tables else None
+
+
 def unindexed(db, lines):
     if db.is_sqlite:
-        return [
-            line
-            for line in lines
-            if line.startswith("SCAN ")
-            and "INDEX" not in line
-            and "CONSTANT ROW" not in line
-            and "SUBQUERY" not in line
-            and "VIRTUAL TABLE" not in line
-        ]
+        # Scans of subquery results (co-routines over a handful of rows) are fine.
+        return [line for line in lines if scanned_table(line)]
     return [line for line in lines if "Seq Scan" in line]
 
 

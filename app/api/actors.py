@@ -18,10 +18,11 @@ from app.api.deps import (
     link_next,
     page_limit,
 )
+from app.api.routing import RetryingRoute
 from app.models.actor import ActorCreate, ActorKind, ActorPage, ActorPublic, ActorUpdate
 from app.services import actors
 
-router = APIRouter(prefix="/v1/actors", tags=["actors"])
+router = APIRouter(prefix="/v1/actors", tags=["actors"], route_class=RetryingRoute)
 
 ActorPath = Annotated[
     str, Path(description="The actor's UUID or slug.", max_length=200, examples=["fsb"])

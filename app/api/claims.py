@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -20,6 +19,7 @@ from app.api.deps import (
     link_next,
     page_limit,
 )
+from app.api.routing import RetryingRoute
 from app.models.claim import (
     ClaimCreate,
     ClaimDossier,
@@ -30,10 +30,11 @@ from app.models.claim import (
     Rating,
 )
 from app.models.claim_response import Stance
-from app.services import claims
-from app.services.claims import ClaimFilters
+from app.models.common import IsoDate, IsoDateTime
+from app.services import claim_list, claims
+from app.services.claim_list import ClaimFilters
 
-router = APIRouter(prefix="/v1/claims", tags=["claims"])
+router = APIRouter(prefix="/v1/claims", tags=["claims"], route_class=RetryingRoute)
 
 ActorFilter = Annotated[str | None, Query(max_length=200, description="Actor id or slug.")]
 
@@ -63,13 +64,13 @@ async def claim_filters(
         str | None, Query(max_length=35, description="Language of the claim's quote (BCP 47).")
     ] = None,
     stated_from: Annotated[
-        date | None, Query(description="Stated on or after (YYYY-MM-DD).")
+        IsoDate | None, Query(description="Stated on or after (YYYY-MM-DD).")
     ] = None,
     stated_to: Annotated[
-        date | None, Query(description="Stated on or before (YYYY-MM-DD).")
+        IsoDate | None, Query(description="Stated on or before (YYYY-MM-DD).")
     ] = None,
     updated_since: Annotated[
-        datetime | None, Query(description="Changed at or after this instant (ISO 8601).")
+        IsoDateTime | None, Query(description="Changed at or after this instant (ISO 8601).")
     ] = None,
 ) -> ClaimFilters:
     return ClaimFilters(
@@ -105,7 +106,7 @@ async def list_claims(
     cursor: Cursor = None,
 ) -> ClaimPage:
     """Claims matching every filter given, newest statement first by default."""
-    items, next_cursor = claims.list_claims(conn, filters, sort, page_limit(limit), cursor)
+    items, next_cursor = claim_list.list_claims(conn, filters, sort, page_limit(limit), cursor)
     link_next(request, response, next_cursor)
     return ClaimPage.model_validate({"items": items, "next_cursor": next_cursor})
 

@@ -11,13 +11,19 @@ from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy import Connection
 from sqlmodel import Session
 
+from app.api.request_id import request_id
 from app.config import Settings
 from app.db import Database
-from app.errors import PreconditionFailed, PreconditionRequired
+from app.errors import (
+    PreconditionRequired,
+    ProblemItem,
+    UnprocessableInput,
+)
 from app.models.api_key import Role
 from app.security import ANONYMOUS, Principal
 from app.services.keys import authenticate
-from app.services.pagination import DEFAULT_LIMIT, clamp_limit
+from app.services.pagination import DEFAULT_LIMIT, MAX_INT64, clamp_limit
+from app.services.rows import NO_VERSION
 
 
 def get_database(request: Request) -> Database:
@@ -57,12 +63,18 @@ async def get_reader(request: Request, principal: PrincipalDep) -> AsyncIterator
         yield conn
 
 
-Reader = Annotated[Connection, Depends(get_reader)]
+# scope="function": the connection goes back to the pool before the response is
+# serialised and sent, not after.
+Reader = Annotated[Connection, Depends(get_reader, scope="function")]
 
 
-def get_unit_of_work(database: DatabaseDep) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent."""
+def get_unit_of_work(
+    database: DatabaseDep, principal: PrincipalDep, request: Request
+) -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent. Its revisions
+    record the caller's key and the request id (see app.services.history)."""
     with database.unit_of_work() as session:
+        session.info["audit"] = {"key_id": principal.key_id, "request_id": request_id(request)}
         yield session
 
 
@@ -107,7 +119,9 @@ def get_expected_version(
         return None
     match = _STRONG_ETAG.match(if_match.strip())
     if match is None:
-        raise PreconditionFailed(f"If-Match {if_match[:80]!r} does not match the current ETag")
+        # Weak or malformed: it matches no version. The service answers 412 once it has
+        # found the row, so that a missing row (404) or an invalid request (422) comes first.
+        return NO_VERSION
     return int(match.group(1))
 
 
@@ -115,7 +129,13 @@ ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]
 
 Limit = Annotated[
     int,
-    Query(ge=1, description="Items per page (default 50; values above 200 are served as 200)."),
+    Query(
+        ge=1,
+        # Past 64 bits a number is not a page size but an attack: 422, like every other
+        # integer the API reads.
+        le=MAX_INT64,
+        description="Items per page (default 50; values above 200 are served as 200).",
+    ),
 ]
 SearchQuery = Annotated[
     str | None,
@@ -143,3 +163,19 @@ def link_next(request: Request, response: Response, next_cursor: str | None) -> 
     params.append(("cursor", next_cursor))
     url = request.url.replace(query=urlencode(params))
     response.headers["Link"] = f'<{url}>; rel="next"'
+
+
+async def refuse_nul_in_url(request: Request) -> None:
+    """A NUL character (%00) in a path or query parameter is a 422 on every route.
+
+    It never belongs in a slug, an id, a filter or a cursor, and PostgreSQL can neither
+    store nor compare text that holds one (bodies are checked by the input models).
+    """
+    named = [*request.path_params.items(), *request.query_params.multi_items()]
+    for name, value in named:
+        if "\x00" in str(value) or "\x00" in name:
+            detail = "must not contain NUL characters"
+            raise UnprocessableInput(
+                f"{name.replace(chr(0), '')}: {detail}",
+                errors=[ProblemItem(detail=detail, parameter=name.replace("\x00", ""))],
+            )

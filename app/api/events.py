@@ -18,10 +18,11 @@ from app.api.deps import (
     link_next,
     page_limit,
 )
+from app.api.routing import RetryingRoute
 from app.models.event import EventCreate, EventKind, EventPage, EventPublic, EventUpdate
 from app.services import events
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"], route_class=RetryingRoute)
 
 EventPath = Annotated[
     str,

@@ -17,6 +17,7 @@ from app.api.deps import (
     link_next,
     page_limit,
 )
+from app.api.routing import RetryingRoute
 from app.models.evidence import (
     Bearing,
     EvidenceCreate,
@@ -26,7 +27,7 @@ from app.models.evidence import (
 )
 from app.services import evidence
 
-router = APIRouter(tags=["evidence"])
+router = APIRouter(tags=["evidence"], route_class=RetryingRoute)
 
 
 @router.get("/v1/claims/{claim_id}/evidence", operation_id="listEvidence")

@@ -7,7 +7,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.api.rate_limit import UNLIMITED_PATHS
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemItem
+from app.services.idempotency import HEADER as IDEMPOTENCY_KEY
+from app.services.idempotency import MAX_KEY_LENGTH
 
 _ERROR_TEXT = {
     "400": "Bad request (a malformed cursor or header).",
@@ -15,7 +18,7 @@ _ERROR_TEXT = {
     "403": "The key's role may not do this.",
     "404": "No such resource.",
     "405": "Method not allowed; see the Allow header.",
-    "409": "Conflicts with stored data (a taken slug or URL).",
+    "409": "Conflicts with stored data (a taken slug or URL, or a restore of a live row).",
     "410": "The resource was deleted.",
     "412": "If-Match names an older version.",
     "413": "Request body too large.",
@@ -33,6 +36,43 @@ _WRITE = ("400", "401", "403", "404", "409", "410", "412", "413", "415", "422", 
 
 def _problem_ref() -> dict[str, Any]:
     return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+_IDEMPOTENCY_PARAMETER = {
+    "name": IDEMPOTENCY_KEY,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: a unique value per intended write, 1-255 printable ASCII "
+        "characters, kept for your API key (24 hours by default). A retry with the same key "
+        "and the same request replays the first status and body (with "
+        "`Idempotent-Replayed: true`); the same key with another request is a 422; a retry "
+        "while the first is still running is a 409. A 5xx is not kept, so a retry runs again."
+    ),
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": "^[\\x20-\\x7E]+$",
+    },
+    "example": "3f6c1a52-5f0e-4a5e-9d57-2d1f0c9b7e11",
+}
+_REPLAYED_HEADER = {
+    "description": "`true` when this is the stored response to an earlier request with the "
+    "same Idempotency-Key.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+_RETRY_AFTER_HEADER = {
+    "description": "Seconds until the rate-limit window resets.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+def _document_idempotency(operation: dict[str, Any]) -> None:
+    operation.setdefault("parameters", []).append(dict(_IDEMPOTENCY_PARAMETER))
+    for code, response in operation["responses"].items():
+        if code.startswith("2"):
+            response.setdefault("headers", {})["Idempotent-Replayed"] = dict(_REPLAYED_HEADER)
 
 
 def build(app: FastAPI) -> dict[str, Any]:
@@ -65,6 +105,14 @@ def build(app: FastAPI) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             for code in codes:
                 responses[code] = {"description": _ERROR_TEXT[code], "content": _problem_ref()}
+            if path not in UNLIMITED_PATHS:
+                responses["429"] = {
+                    "description": _ERROR_TEXT["429"],
+                    "headers": {"Retry-After": dict(_RETRY_AFTER_HEADER)},
+                    "content": _problem_ref(),
+                }
+            if method == "post" and path.startswith("/v1"):
+                _document_idempotency(operation)
             if not path.startswith("/v1"):
                 operation["security"] = [{}]
             elif is_read:

@@ -18,10 +18,11 @@ from app.api.deps import (
     link_next,
     page_limit,
 )
+from app.api.routing import RetryingRoute
 from app.models.actor import RelationCreate, RelationPage, RelationPublic, RelationUpdate
 from app.services import relations
 
-router = APIRouter(tags=["relations"])
+router = APIRouter(tags=["relations"], route_class=RetryingRoute)
 
 
 @router.get("/v1/actors/{actor}/relations", operation_id="listActorRelations")

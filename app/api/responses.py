@@ -17,10 +17,11 @@ from app.api.deps import (
     link_next,
     page_limit,
 )
+from app.api.routing import RetryingRoute
 from app.models.claim_response import ResponseCreate, ResponsePage, ResponsePublic, ResponseUpdate
 from app.services import claim_responses
 
-router = APIRouter(tags=["responses"])
+router = APIRouter(tags=["responses"], route_class=RetryingRoute)
 
 
 @router.get("/v1/claims/{claim_id}/responses", operation_id="listResponses")

@@ -19,10 +19,11 @@ from app.api.deps import (
     link_next,
     page_limit,
 )
+from app.api.routing import RetryingRoute
 from app.models.source import SourceCreate, SourceKind, SourcePage, SourcePublic, SourceUpdate
 from app.services import sources
 
-router = APIRouter(prefix="/v1/sources", tags=["sources"])
+router = APIRouter(prefix="/v1/sources", tags=["sources"], route_class=RetryingRoute)
 
 
 @router.get("", operation_id="listSources")

@@ -7,10 +7,11 @@ import uuid
 from fastapi import APIRouter, Response
 
 from app.api.deps import Editor, ExpectedVersion, UnitOfWork, etag
+from app.api.routing import RetryingRoute
 from app.models.claim import VerdictPublic, VerdictPut
 from app.services import claims
 
-router = APIRouter(prefix="/v1/claims", tags=["verdicts"])
+router = APIRouter(prefix="/v1/claims", tags=["verdicts"], route_class=RetryingRoute)
 
 
 @router.put("/{claim_id}/verdict", operation_id="setVerdict")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
 import uuid6
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator, event
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
@@ -165,7 +173,32 @@ Reference = Annotated[
     AfterValidator(_no_nul),
     Field(description="A row named by its UUID or, for actors and events, its slug."),
 ]
-IsoDate = Annotated[date, Field(description="ISO 8601 date, YYYY-MM-DD.")]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
+
+
+def _iso_date_text(value: Any) -> Any:
+    """Only the ISO text form: pydantic alone would read 0 or "1.5" as a Unix timestamp,
+    which the OpenAPI document (``format: date``) does not promise."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("must be an ISO 8601 date, YYYY-MM-DD")
+
+
+def _iso_datetime_text(value: Any) -> Any:
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATETIME.fullmatch(value)):
+        return value
+    raise ValueError("must be an ISO 8601 date and time, such as 2021-02-01T12:00:00Z")
+
+
+IsoDate = Annotated[
+    date, BeforeValidator(_iso_date_text), Field(description="ISO 8601 date, YYYY-MM-DD.")
+]
+IsoDateTime = Annotated[
+    datetime,
+    BeforeValidator(_iso_datetime_text),
+    Field(description="ISO 8601 date and time; UTC if it has no offset."),
+]
 
 
 class InputModel(BaseModel):

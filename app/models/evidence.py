@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy import CheckConstraint, String, Text
 from sqlmodel import Field as SQLField
 
@@ -94,11 +94,13 @@ class EvidenceCreate(InputModel):
     kind: EvidenceKind
     bearing: Bearing
     produced_by: Reference | None = None
-    independent: bool = Field(default=False, description="Produced independently of the claimant.")
+    independent: StrictBool = Field(
+        default=False, description="Produced independently of the claimant."
+    )
     reliability: Reliability = Field(
         default=Reliability.F, description="Admiralty source reliability A-F."
     )
-    credibility: int = Field(
+    credibility: StrictInt = Field(
         default=6, ge=1, le=6, description="Admiralty information credibility 1-6."
     )
     dated_on: IsoDate | None = None
@@ -118,9 +120,9 @@ class EvidenceUpdate(InputModel):
     kind: EvidenceKind | None = None
     bearing: Bearing | None = None
     produced_by: Reference | None = None
-    independent: bool | None = None
+    independent: StrictBool | None = None
     reliability: Reliability | None = None
-    credibility: int | None = Field(default=None, ge=1, le=6)
+    credibility: StrictInt | None = Field(default=None, ge=1, le=6)
     dated_on: IsoDate | None = None
     dated_on_precision: Precision | None = None
     note: text(10000) | None = None  # type: ignore[valid-type]

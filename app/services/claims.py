@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -22,23 +20,13 @@ from app.models import (
     Evidence,
     Verdict,
 )
-from app.models.claim import ClaimCreate, ClaimSort, ClaimUpdate, VerdictPut
-from app.models.common import UNDATED, utcnow
+from app.models.claim import ClaimCreate, ClaimUpdate, VerdictPut
+from app.models.common import utcnow
 from app.security import Principal
 from app.services import balance as balance_rules
-from app.services import refs, rows, search
+from app.services import refs, rows
 from app.services.derived import dossier_changed, refresh_claim
 from app.services.dispute import dispute
-from app.services.pagination import (
-    SortKey,
-    decode_cursor,
-    fingerprint,
-    keyset,
-    parse_date,
-    parse_datetime,
-    parse_float,
-    split_page,
-)
 from app.services.reads import Conn, actor_columns, actor_ref, citations_of, fetch_one
 from app.services.sources import set_citations
 from app.services.statements import (
@@ -79,19 +67,6 @@ DOSSIER_COLUMNS = (
     Verdict.reviewed_at.label("verdict_reviewed_at"),
     Verdict.version.label("verdict_version"),
 )
-
-SORTS: dict[ClaimSort, SortKey] = {
-    ClaimSort.stated_on: SortKey("stated_on", Claim.sort_date, False, parse_date),
-    ClaimSort.stated_on_desc: SortKey("-stated_on", Claim.sort_date, True, parse_date),
-    ClaimSort.updated_at: SortKey("updated_at", Claim.updated_at, False, parse_datetime),
-    ClaimSort.updated_at_desc: SortKey("-updated_at", Claim.updated_at, True, parse_datetime),
-    ClaimSort.created: SortKey("created", None, False),
-    ClaimSort.created_desc: SortKey("-created", None, True),
-    ClaimSort.balance: SortKey("balance", Claim.balance, False, parse_float),
-    ClaimSort.balance_desc: SortKey("-balance", Claim.balance, True, parse_float),
-    ClaimSort.status: SortKey("status", Claim.dispute_status, False, str),
-    ClaimSort.status_desc: SortKey("-status", Claim.dispute_status, True, str),
-}
 
 
 def _select(columns: tuple[Any, ...]) -> Any:
@@ -144,107 +119,6 @@ def _summaries(conn: Conn, found: list[Any]) -> list[dict[str, Any]]:
         }
         for row in found
     ]
-
-
-# ---- the list ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClaimFilters:
-    q: str | None = None
-    claimant: str | None = None
-    accused: str | None = None
-    actor: str | None = None
-    event: str | None = None
-    verdict: str | None = None
-    status: str | None = None
-    stance: str | None = None
-    tag: str | None = None
-    language: str | None = None
-    stated_from: date | None = None
-    stated_to: date | None = None
-    updated_since: datetime | None = None
-
-
-def claim_conditions(conn: Conn, f: ClaimFilters) -> list[Any]:
-    """SQL conditions for the filters; unknown actors or events are a 422 naming the parameter."""
-    conditions: list[Any] = [Claim.deleted_at.is_(None)]
-
-    def actor_id(name: str, value: str) -> uuid.UUID:
-        return refs.resolve_one(conn, "actor", value, name, as_parameter=True)
-
-    def accused_is(who: uuid.UUID) -> Any:
-        return exists().where(ClaimAccused.claim_id == Claim.id, ClaimAccused.actor_id == who)
-
-    if f.claimant:
-        conditions.append(Claim.claimant_id == actor_id("claimant", f.claimant))
-    if f.accused:
-        conditions.append(accused_is(actor_id("accused", f.accused)))
-    if f.actor:
-        who = actor_id("actor", f.actor)
-        conditions.append(or_(Claim.claimant_id == who, accused_is(who)))
-    if f.event:
-        conditions.append(
-            Claim.event_id == refs.resolve_one(conn, "event", f.event, "event", as_parameter=True)
-        )
-    if f.verdict:
-        conditions.append(Verdict.rating == f.verdict)
-    if f.status:
-        conditions.append(Claim.dispute_status == f.status)
-    if f.stance:
-        conditions.append(
-            exists().where(
-                ClaimResponse.claim_id == Claim.id,
-                ClaimResponse.stance == f.stance,
-                ClaimResponse.deleted_at.is_(None),
-            )
-        )
-    if f.tag:
-        conditions.append(
-            exists().where(ClaimTag.claim_id == Claim.id, ClaimTag.tag == f.tag.casefold())
-        )
-    if f.language:
-        conditions.append(Claim.quote_language == f.language)
-    # Through sort_date, which is indexed; undated claims (sort_date 0001-01-01) never match.
-    if f.stated_from:
-        conditions.append(Claim.sort_date >= max(f.stated_from, UNDATED + timedelta(days=1)))
-    if f.stated_to:
-        conditions.append(Claim.sort_date.between(UNDATED + timedelta(days=1), f.stated_to))
-    if f.updated_since:
-        conditions.append(Claim.updated_at >= f.updated_since)
-    if f.q:
-        conditions.append(Claim.id.in_(search.matching_ids(conn, "claim", f.q)))
-    return conditions
-
-
-def filtered_claims(conn: Conn, filters: ClaimFilters) -> Any:
-    """A subquery of the live claims matching the filters, with their verdict."""
-    return (
-        select(
-            Claim.id,
-            Claim.claimant_id,
-            Claim.stated_on,
-            Claim.dispute_status,
-            Claim.response_lag_days,
-            Verdict.rating,
-        )
-        .join(Verdict, Verdict.claim_id == Claim.id)
-        .where(*claim_conditions(conn, filters))
-        .subquery()
-    )
-
-
-def list_claims(
-    conn: Conn, filters: ClaimFilters, sort: ClaimSort, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of claims (three queries whatever the page size)."""
-    key = SORTS[sort]
-    fp = fingerprint(asdict(filters))
-    after = decode_cursor(cursor, key, fp) if cursor else None
-    stmt = _select(SUMMARY_COLUMNS).where(*claim_conditions(conn, filters))
-    found = conn.execute(keyset(stmt, key, Claim.id, after, limit)).all()
-    page, next_cursor = split_page(found, limit, key, lambda r: getattr(r, key.column.key), fp)
-    return _summaries(conn, page), next_cursor
 
 
 # ---- the dossier -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from app.errors import BadRequest, ProblemItem
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+# The largest integer either database stores (a signed 64-bit BIGINT).
+MAX_INT64 = 2**63 - 1
 
 
 def clamp_limit(limit: int) -> int:
@@ -32,7 +35,21 @@ class SortKey:
     name: str
     column: Any  # a column expression, or None when the order is by id alone
     descending: bool
-    parse: Callable[[Any], Any] = lambda value: value
+    # Reads the key back from a cursor; raises ValueError or TypeError for anything that
+    # the sort could not have written, so that no forged value reaches the database.
+    parse: Callable[[Any], Any] = lambda value: parse_text(value)
+
+
+def parse_text(value: Any) -> str:
+    if not isinstance(value, str) or "\x00" in value or len(value) > 1000:
+        raise ValueError("not a text key")
+    return value
+
+
+def parse_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INT64:
+        raise ValueError("not a 64-bit integer")
+    return value
 
 
 def parse_date(value: Any) -> date:
@@ -46,7 +63,10 @@ def parse_datetime(value: Any) -> datetime:
 def parse_float(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("not a number")
-    return float(value)
+    number = float(value)  # OverflowError past the float range
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
 
 
 def fingerprint(filters: dict[str, Any]) -> str:
@@ -67,20 +87,32 @@ def _bad_cursor(detail: str) -> BadRequest:
 
 
 def decode_cursor(cursor: str, sort: SortKey, filters_fp: str) -> tuple[Any, uuid.UUID]:
-    """Return the (key, id) a cursor resumes after, or raise 400 if it is not ours."""
+    """Return the (key, id) a cursor resumes after, or raise 400 if it is not ours.
+
+    A cursor is client input: whatever it decodes to is checked for shape and type
+    before any of it reaches a query.
+    """
+    malformed = _bad_cursor("the cursor is malformed; start again without one")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        name, key, row_id, fp = json.loads(raw)
-        if name != sort.name:
-            raise _bad_cursor("this cursor was made for another sort order")
-        if fp != filters_fp:
-            raise _bad_cursor("this cursor was made for other filters")
+        payload = json.loads(raw)
+    # RecursionError: a cursor of a thousand nested brackets.
+    except (ValueError, binascii.Error, RecursionError):
+        raise malformed from None
+    if not (isinstance(payload, list) and len(payload) == 4):
+        raise malformed
+    name, key, row_id, fp = payload
+    if not all(isinstance(part, str) for part in (name, row_id, fp)):
+        raise malformed
+    if name != sort.name:
+        raise _bad_cursor("this cursor was made for another sort order")
+    if fp != filters_fp:
+        raise _bad_cursor("this cursor was made for other filters")
+    try:
         parsed_key = None if sort.column is None else sort.parse(key)
         return parsed_key, uuid.UUID(row_id)
-    except BadRequest:
-        raise
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise _bad_cursor("the cursor is malformed; start again without one") from None
+    except (ValueError, TypeError, OverflowError, IndexError, KeyError):
+        raise malformed from None
 
 
 def keyset(

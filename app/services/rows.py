@@ -18,6 +18,14 @@ RowT = TypeVar("RowT", bound=Row)
 
 def find(session: Session, model: type[RowT], ref: str | uuid.UUID, noun: str) -> RowT:
     """The row named by id (or slug, for tables that have one), locked for update; 404/410."""
+    row = find_any(session, model, ref, noun)
+    if row.deleted_at is not None:
+        raise Gone(f"{noun} '{ref}' was deleted")
+    return row
+
+
+def find_any(session: Session, model: type[RowT], ref: str | uuid.UUID, noun: str) -> RowT:
+    """Like ``find``, but a soft-deleted row is found too (to restore it); 404."""
     as_id = ref if isinstance(ref, uuid.UUID) else as_uuid(ref)
     if as_id is not None:
         condition = model.id == as_id  # type: ignore[arg-type]
@@ -28,8 +36,6 @@ def find(session: Session, model: type[RowT], ref: str | uuid.UUID, noun: str) -
     row = session.execute(select(model).where(condition).with_for_update()).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no {noun} '{ref}'")
-    if row.deleted_at is not None:
-        raise Gone(f"{noun} '{ref}' was deleted")
     return row
 
 
@@ -38,8 +44,18 @@ def authorize(row: Row, principal: Principal, noun: str) -> None:
         raise Forbidden(f"contributors may change only the {noun}s they created")
 
 
+# The expected version of an If-Match that can match no version (weak or malformed):
+# versions start at 1, so ``check_version`` refuses it, once the row is known to exist.
+NO_VERSION = 0
+
+
 def check_version(row: Row, expected: int | None) -> None:
     """Refuse the write when the client's If-Match names an older version (412)."""
+    if expected == NO_VERSION:
+        raise PreconditionFailed(
+            'If-Match must be the strong ETag of the current version, as in "3"; weak or '
+            "malformed tags never match"
+        )
     if expected is not None and expected != row.version:
         raise PreconditionFailed(
             f"the {type(row).__name__.lower()} is at version {row.version}, "
@@ -79,6 +95,14 @@ def apply(row: Any, changes: dict[str, Any]) -> bool:
 
 def soft_delete(session: Session, row: Row) -> None:
     row.deleted_at = utcnow()
+    bump(row)
+    session.add(row)
+    session.flush()
+
+
+def undelete(session: Session, row: Row) -> None:
+    """Bring a soft-deleted row back (a new version, like any change)."""
+    row.deleted_at = None
     bump(row)
     session.add(row)
     session.flush()

@@ -34,7 +34,15 @@ from app.models import (
     SearchDocument,
     Source,
 )
-from app.services.pagination import SortKey, decode_cursor, encode_cursor, fingerprint
+from app.services.pagination import (
+    SortKey,
+    decode_cursor,
+    encode_cursor,
+    fingerprint,
+    parse_float,
+    parse_int,
+    parse_text,
+)
 
 KINDS = ("claim", "response", "actor", "event", "source")
 MAX_TERMS = 16
@@ -222,35 +230,59 @@ def _forget_touched_rows(session: Session) -> None:
 
 # ---- querying -----------------------------------------------------------------------------
 
-BY_RANK = SortKey("rank", "rank", descending=False, parse=lambda v: [float(v[0]), v[1], v[2]])
+
+def _parse_rank(value: Any) -> tuple[float, str, int]:
+    """The (score, kind, document id) a search cursor resumes after."""
+    score, kind, document_id = value  # ValueError or TypeError unless three items
+    return parse_float(score), parse_text(kind), parse_int(document_id)
 
 
-def _matches(conn: Connection, terms: list[Term]) -> tuple[str, dict[str, Any]]:
-    """SQL selecting (id, kind, entity_id, title, body, score) of matching documents."""
-    if conn.dialect.name == "sqlite":
-        sql = (
-            "SELECT d.id, d.kind, d.entity_id, d.title, d.body, bm25(search_fts) AS score "
-            "FROM search_fts JOIN search_document AS d ON d.id = search_fts.rowid "
-            "WHERE search_fts MATCH :query"
-        )
-        return sql, {"query": fts5_query(terms)}
-    sql = (
+BY_RANK = SortKey("rank", "rank", descending=False, parse=_parse_rank)
+
+
+_MATCHES = {
+    "sqlite": (
+        "SELECT d.id, d.kind, d.entity_id, d.title, d.body, bm25(search_fts) AS score "
+        "FROM search_fts JOIN search_document AS d ON d.id = search_fts.rowid "
+        "WHERE search_fts MATCH :query"
+    ),
+    "postgresql": (
         "SELECT d.id, d.kind, d.entity_id, d.title, d.body, "
         # float8, so that the score round-trips exactly through the cursor.
         "-CAST(ts_rank(d.search_vector, to_tsquery('simple', :query)) AS float8) AS score "
         "FROM search_document AS d "
         "WHERE d.search_vector @@ to_tsquery('simple', :query)"
-    )
-    return sql, {"query": ts_query(terms)}
+    ),
+}
+
+
+def _dialect_name(conn: Connection | Session) -> str:
+    return (conn.get_bind() if isinstance(conn, Session) else conn).dialect.name
+
+
+def match_expression(conn: Connection | Session, q: str) -> str:
+    """``q`` in the database's own full-text syntax (FTS5 MATCH or tsquery)."""
+    terms = parse_query(q)
+    return fts5_query(terms) if _dialect_name(conn) == "sqlite" else ts_query(terms)
+
+
+def matching_sql(dialect: str) -> str:
+    """SQL of the ids of documents of kind ``:q_kind`` that match ``:q`` (a match_expression)."""
+    sql = _MATCHES[dialect].replace(":query", ":q")
+    return f"SELECT m.entity_id FROM ({sql}) AS m WHERE m.kind = :q_kind"
+
+
+def _matches(conn: Connection, terms: list[Term]) -> tuple[str, dict[str, Any]]:
+    """SQL selecting (id, kind, entity_id, title, body, score) of matching documents."""
+    query = fts5_query(terms) if conn.dialect.name == "sqlite" else ts_query(terms)
+    return _MATCHES[conn.dialect.name], {"query": query}
 
 
 def matching_ids(conn: Connection | Session, kind: str, q: str) -> Any:
     """A subquery of the ids of ``kind`` rows matching ``q`` (for list filters)."""
-    bind = conn.connection() if isinstance(conn, Session) else conn
-    sql, params = _matches(bind, parse_query(q))
     return (
-        text(f"SELECT m.entity_id FROM ({sql}) AS m WHERE m.kind = :kind")
-        .bindparams(kind=kind, **params)
+        text(matching_sql(_dialect_name(conn)))
+        .bindparams(q_kind=kind, q=match_expression(conn, q))
         .columns(entity_id=Uuid())
     )
 
@@ -272,7 +304,7 @@ def search(
             "(m.score > :after_score OR (m.score = :after_score AND "
             "(m.kind > :after_kind OR (m.kind = :after_kind AND m.id > :after_id))))"
         )
-        params.update(after_score=after[0], after_kind=after[1], after_id=int(after[2]))
+        params.update(after_score=after[0], after_kind=after[1], after_id=after[2])
     statement = text(
         f"SELECT m.kind, m.entity_id, m.title, m.body, m.score, m.id FROM ({sql}) AS m "
         f"WHERE {' AND '.join(where)} ORDER BY m.score, m.kind, m.id LIMIT :limit"

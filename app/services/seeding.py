@@ -48,6 +48,17 @@ SEED_NAMESPACE = uuid.UUID("6f1c3a52-5b0e-4a8e-9d7e-2b8f0c1d4e5a")
 SEED_REVIEWER = "seed data"
 
 
+_OWNERS: dict[Any, Any] = {
+    ActorAlias: Actor,
+    RelationSource: ActorRelation,
+    ClaimAccused: Claim,
+    ClaimTag: Claim,
+    ClaimSource: Claim,
+    ResponseSource: ClaimResponse,
+    EvidenceSource: Evidence,
+}
+
+
 class SeedError(ValueError):
     """A seed file that does not match the documented format."""
 
@@ -96,6 +107,8 @@ class _Seeder:
         self.actors: dict[str, uuid.UUID] = {}
         self.events: dict[str, uuid.UUID] = {}
         self.sources: dict[str, uuid.UUID] = {}
+        # Rows created or given a new version in this run (see replace_set).
+        self.fresh: set[uuid.UUID] = set()
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -106,10 +119,12 @@ class _Seeder:
             self.session.add(row)
             self.session.flush()
             self.report.count(kind, created=True)
+            self.fresh.add(row_id)
         elif rows.apply(row, values):
             rows.bump(row)
             self.session.flush()
             self.report.count(kind, created=False)
+            self.fresh.add(row_id)
         return row
 
     def replace_set(
@@ -134,6 +149,14 @@ class _Seeder:
             self.session.add(model(**owner, **values))
         self.session.flush()
         self.report.count(kind, created=not current)
+        # The links are part of their owner: changing them is a new version of it, and
+        # so a revision (at most one version per owner and run).
+        if owner_id not in self.fresh:
+            owner_row = self.session.get(_OWNERS[model], owner_id)
+            if owner_row is not None:
+                rows.bump(owner_row)
+                self.session.flush()
+                self.fresh.add(owner_id)
 
     def actor(self, slug: str, where: str) -> uuid.UUID:
         if slug not in self.actors:

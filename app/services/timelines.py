@@ -15,12 +15,27 @@ from sqlalchemy import String, exists, func, literal, or_, select, tuple_, union
 from sqlalchemy.orm import aliased
 
 from app.models import Actor, Claim, ClaimAccused, ClaimResponse, Event, Evidence
-from app.services.pagination import SortKey, decode_cursor, encode_cursor, fingerprint, parse_date
+from app.services.pagination import (
+    SortKey,
+    decode_cursor,
+    encode_cursor,
+    fingerprint,
+    parse_date,
+    parse_int,
+)
 from app.services.reads import Conn, fetch_one
 
 LAST = date(9999, 12, 31)
 _RANK = {"claim": 0, "response": 1, "evidence": 2}
-BY_DATE = SortKey("date", "date", descending=False, parse=lambda v: (parse_date(v[0]), int(v[1])))
+
+
+def _parse_position(value: Any) -> tuple[date, int]:
+    """The (date, rank of the kind) a timeline cursor resumes after."""
+    on, rank = value  # ValueError or TypeError unless two items
+    return parse_date(on), parse_int(rank)
+
+
+BY_DATE = SortKey("date", "date", descending=False, parse=_parse_position)
 
 
 def _branch(

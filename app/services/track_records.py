@@ -6,17 +6,29 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
+from sqlmodel import Session
 
 from app.models import Actor, ActorRelation, ClaimAccused, ClaimResponse
 from app.models.claim import DisputeStatus, Rating
-from app.services.claims import ClaimFilters, filtered_claims
+from app.services.claim_list import ClaimFilters, filtered_claims
 from app.services.dispute import DENIALS
 from app.services.reads import Conn, fetch_one
 
 TOP = 10
 
 
-def _counts(conn: Conn, column: Any, source: Any, keys: type) -> dict[str, int]:
+class _Filtered:
+    """A connection whose statements carry the parameters of the claim filters."""
+
+    def __init__(self, conn: Conn, params: dict[str, Any]) -> None:
+        self.conn, self.params = conn, params
+        self.dialect = (conn.get_bind() if isinstance(conn, Session) else conn).dialect
+
+    def execute(self, statement: Any) -> Any:
+        return self.conn.execute(statement, self.params)
+
+
+def _counts(conn: _Filtered, column: Any, source: Any, keys: type) -> dict[str, int]:
     """Rows of ``source`` per value of ``column``, with every enum value present."""
     counts = {member.value: 0 for member in keys}
     for value, n in conn.execute(
@@ -26,7 +38,7 @@ def _counts(conn: Conn, column: Any, source: Any, keys: type) -> dict[str, int]:
     return counts
 
 
-def median(conn: Conn, values: Select[Any]) -> float | None:
+def median(conn: _Filtered, values: Select[Any]) -> float | None:
     """The median of a one-column query, in SQL: count, then read the middle one or two."""
     sub = values.subquery()
     column = sub.c[0]
@@ -73,7 +85,8 @@ def track_record(conn: Conn, actor: str, filters: ClaimFilters) -> dict[str, Any
     row = fetch_one(
         conn, select(Actor.id, Actor.slug, Actor.name, Actor.deleted_at), Actor, actor, "actor"
     )
-    claims = filtered_claims(conn, filters)
+    claims, params = filtered_claims(conn, filters)
+    run = _Filtered(conn, params)
     made = select(claims).where(claims.c.claimant_id == row.id).subquery()
     accused = (
         select(claims)
@@ -83,23 +96,23 @@ def track_record(conn: Conn, actor: str, filters: ClaimFilters) -> dict[str, Any
         .subquery()
     )
     denied = select(claims).where(_denied_by(claims.c.id, row.id)).subquery()
-    accused_total = conn.execute(select(func.count()).select_from(accused)).scalar_one()
-    accused_denied = conn.execute(
+    accused_total = run.execute(select(func.count()).select_from(accused)).scalar_one()
+    accused_denied = run.execute(
         select(func.count()).select_from(accused).where(_denied_by(accused.c.id, row.id))
     ).scalar_one()
-    verdicts = _counts(conn, denied.c.rating, denied, Rating)
+    verdicts = _counts(run, denied.c.rating, denied, Rating)
     return {
         "actor": {"id": row.id, "slug": row.slug, "name": row.name},
         "as_claimant": {
-            "total": conn.execute(select(func.count()).select_from(made)).scalar_one(),
-            "by_verdict": _counts(conn, made.c.rating, made, Rating),
-            "by_status": _counts(conn, made.c.dispute_status, made, DisputeStatus),
+            "total": run.execute(select(func.count()).select_from(made)).scalar_one(),
+            "by_verdict": _counts(run, made.c.rating, made, Rating),
+            "by_status": _counts(run, made.c.dispute_status, made, DisputeStatus),
         },
         "as_accused": {
             "total": accused_total,
-            "by_status": _counts(conn, accused.c.dispute_status, accused, DisputeStatus),
+            "by_status": _counts(run, accused.c.dispute_status, accused, DisputeStatus),
             "denial_rate": round(accused_denied / accused_total, 4) if accused_total else None,
-            "median_response_lag_days": median(conn, select(accused.c.response_lag_days)),
+            "median_response_lag_days": median(run, select(accused.c.response_lag_days)),
         },
         "denials": {
             "total": sum(verdicts.values()),
@@ -109,13 +122,15 @@ def track_record(conn: Conn, actor: str, filters: ClaimFilters) -> dict[str, Any
     }
 
 
-def _month(conn: Conn, column: Any) -> Any:
+def _month(conn: _Filtered, column: Any) -> Any:
     if conn.dialect.name == "sqlite":
         return func.strftime("%Y-%m", column)
     return func.to_char(column, "YYYY-MM")
 
 
-def _top(conn: Conn, actor_column: Any, source: Any, joins: Any = None) -> list[dict[str, Any]]:
+def _top(
+    conn: _Filtered, actor_column: Any, source: Any, joins: Any = None
+) -> list[dict[str, Any]]:
     stmt = select(Actor.id, Actor.slug, Actor.name, func.count().label("claims")).select_from(
         source
     )
@@ -133,9 +148,10 @@ def _top(conn: Conn, actor_column: Any, source: Any, joins: Any = None) -> list[
 
 
 def stats(conn: Conn, filters: ClaimFilters) -> dict[str, Any]:
-    claims = filtered_claims(conn, filters)
-    month = _month(conn, claims.c.stated_on)
-    per_month = conn.execute(
+    claims, params = filtered_claims(conn, filters)
+    run = _Filtered(conn, params)
+    month = _month(run, claims.c.stated_on)
+    per_month = run.execute(
         select(month.label("month"), func.count().label("claims"))
         .select_from(claims)
         .where(claims.c.stated_on.is_not(None))
@@ -143,16 +159,16 @@ def stats(conn: Conn, filters: ClaimFilters) -> dict[str, Any]:
         .order_by(month)
     ).all()
     return {
-        "claims": conn.execute(select(func.count()).select_from(claims)).scalar_one(),
-        "by_status": _counts(conn, claims.c.dispute_status, claims, DisputeStatus),
-        "by_verdict": _counts(conn, claims.c.rating, claims, Rating),
+        "claims": run.execute(select(func.count()).select_from(claims)).scalar_one(),
+        "by_status": _counts(run, claims.c.dispute_status, claims, DisputeStatus),
+        "by_verdict": _counts(run, claims.c.rating, claims, Rating),
         "per_month": [{"month": r.month, "claims": r.claims} for r in per_month],
-        "top_claimants": _top(conn, claims.c.claimant_id, claims),
+        "top_claimants": _top(run, claims.c.claimant_id, claims),
         "top_accused": _top(
-            conn,
+            run,
             ClaimAccused.actor_id,
             claims,
             (ClaimAccused, ClaimAccused.claim_id == claims.c.id),
         ),
-        "median_response_lag_days": median(conn, select(claims.c.response_lag_days)),
+        "median_response_lag_days": median(run, select(claims.c.response_lag_days)),
     }
