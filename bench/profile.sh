@@ -15,7 +15,7 @@ PORT=8105
 OUT=bench/results/profile-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
 
-CONTESTED_DATABASE_URL="sqlite:///$DB" taskset -c 0 .venv/bin/uvicorn app.asgi:app --workers 1 \
+CONTESTED_DATABASE_URL="sqlite:///$DB" CONTESTED_RATE_LIMIT_ENABLED=false taskset -c 0 .venv/bin/uvicorn app.asgi:app --workers 1 \
     --host 127.0.0.1 --port $PORT --no-access-log --log-level warning >"$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
