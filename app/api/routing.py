@@ -36,6 +36,8 @@ class RetryingRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        if self.methods <= {"GET", "HEAD"}:
+            return handler  # a read writes nothing, so it has nothing to retry
 
         async def run_with_retries(request: Request) -> Response:
             enclosing = request.scope.get(_FUNCTION_STACK)

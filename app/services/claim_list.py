@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -224,7 +224,14 @@ def _links(dialect: str) -> Any:
             .subquery()
         )
         tags_json = select(func.json_group_array(tags_sub.c.tag)).scalar_subquery()
-        return func.json_array(func.json(accused_json), func.json(tags_json))
+        # Joined as text: both halves are JSON already, and json() would parse them again.
+        return (
+            literal_column("'['")
+            .op("||")(accused_json)
+            .op("||")(literal_column("','"))
+            .op("||")(tags_json)
+            .op("||")(literal_column("']'"))
+        )
     empty: Any = literal_column("'[]'::json")
     accused_json = (
         select(
@@ -360,7 +367,7 @@ def list_claims(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of claims: one statement whatever the page size (plus one per slug to resolve)."""
     key = SORTS[sort]
-    fp = fingerprint(asdict(filters))
+    fp = fingerprint(vars(filters))  # vars: asdict() copies recursively, and costs more
     after = decode_cursor(cursor, key, fp) if cursor else None
     values = _values(conn, filters)
     if after is not None:
