@@ -36,7 +36,7 @@ class RetryingRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        if self.methods <= {"GET", "HEAD"}:
+        if self.methods and self.methods <= {"GET", "HEAD"}:
             return handler  # a read writes nothing, so it has nothing to retry
 
         async def run_with_retries(request: Request) -> Response:
