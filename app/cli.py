@@ -114,6 +114,19 @@ def seed(
             typer.echo(f"seed: {verb} {n} {kind}")
 
 
+@app.command()
+def backup(path: Annotated[Path, typer.Argument(help="The new file to write.")]) -> None:
+    """Copy the SQLite database to PATH while it serves (online backup, then checked)."""
+    from app.services.backup import BackupUnsupported, backup_sqlite
+
+    try:
+        pages = backup_sqlite(load_settings().database_url, path)
+    except (BackupUnsupported, FileExistsError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up {pages} pages to {path}")
+
+
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option(help="Who or what uses the key.")],
