@@ -9,7 +9,6 @@ from enum import StrEnum
 from pydantic import Field
 
 from app.models.actor import ActorRef
-from app.models.claim import DisputeStatus, Rating
 from app.models.claim_response import Stance
 from app.models.common import OutputModel, Page, Precision
 from app.models.evidence import Bearing
@@ -44,6 +43,8 @@ class TimelinePage(Page[TimelineItem]):
     items without a known date come last."""
 
 
+# Counts by dispute status and by verdict name every value of their enum as a field, so
+# that generated clients get named properties; tests/api/test_views.py keeps them in step.
 class ByStatus(OutputModel):
     unanswered: int = 0
     denied: int = 0
@@ -115,6 +116,3 @@ class Stats(OutputModel):
     top_claimants: list[ActorCount]
     top_accused: list[ActorCount]
     median_response_lag_days: float | None
-
-
-__all__ = ["DisputeStatus", "Rating"]

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 from sqlmodel import Session
 
 from app.errors import Gone, NotFound
-from app.models import Actor, ActorAlias, Claim, Source
+from app.models import ActorAlias, Claim, Source
 from app.services.refs import as_uuid
 
 Conn = Connection | Session
@@ -117,6 +117,3 @@ def citations_of(
             }
         )
     return found
-
-
-__all__ = ["Actor", "Conn", "actor_columns", "actor_ref", "aliases_of", "by_ref", "fetch_one"]

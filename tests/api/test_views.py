@@ -224,3 +224,11 @@ def test_views_cost_a_fixed_number_of_statements(client, auth, world, count_stat
         "/v1/stats",
     ):
         assert counts[("small", url)] == counts[("big", url)], url
+
+
+def test_count_models_name_every_status_and_rating():
+    from app.models.claim import DisputeStatus, Rating
+    from app.models.views import ByStatus, ByVerdict
+
+    assert set(ByStatus.model_fields) == {s.value for s in DisputeStatus}
+    assert set(ByVerdict.model_fields) == {r.value for r in Rating}

@@ -27,7 +27,6 @@ def item(bearing: str, reliability: str, credibility: int, independent: bool) ->
 
 
 def test_no_evidence_is_a_zero_balance():
-    assert balance([]) == balance([])
     result = balance([])
     assert (result.support, result.refute, result.balance, result.contributions) == (0, 0, 0, [])
 
