@@ -311,9 +311,11 @@ def append(
     pending: dict[tuple[str, uuid.UUID], str],
     key_id: uuid.UUID | None,
     request_id: str | None,
+    known: dict[str, dict[uuid.UUID, dict[str, Any]]] | None = None,
 ) -> int:
     """Append one revision per pending row, in the order the rows were first written;
-    returns how many were appended."""
+    returns how many were appended. ``known`` holds snapshots the caller already has
+    (a bulk import builds them from its records), so that they are not read again."""
     if conn.dialect.name == "postgresql":
         # Held until commit: the next writer reads the last hash only after this one
         # committed, so two transactions cannot both extend the same revision.
@@ -322,7 +324,14 @@ def append(
     by_kind: dict[str, list[uuid.UUID]] = defaultdict(list)
     for kind, entity_id in pending:
         by_kind[kind].append(entity_id)
-    afters = {kind: snapshots(conn, kind, ids) for kind, ids in by_kind.items()}
+    known = known or {}
+    afters = {
+        kind: {
+            **snapshots(conn, kind, [i for i in ids if i not in known.get(kind, {})]),
+            **known.get(kind, {}),
+        }
+        for kind, ids in by_kind.items()
+    }
     last = conn.execute(
         select(Revision.seq, Revision.hash, Revision.at).order_by(Revision.seq.desc()).limit(1)
     ).first()
