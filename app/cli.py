@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -125,6 +128,97 @@ def backup(path: Annotated[Path, typer.Argument(help="The new file to write.")])
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"backed up {pages} pages to {path}")
+
+
+@app.command()
+def export(
+    path: Annotated[
+        Path | None, typer.Argument(help="The file to write; standard output if omitted.")
+    ] = None,
+) -> None:
+    """Write every record as NDJSON: a header line, then one record a line, in a fixed
+    order, so that two exports of the same data are the same bytes."""
+    from app.db import open_database
+    from app.services.audit import snapshot_of
+    from app.services.export import export_chunks
+
+    database = open_database(load_settings())
+    try:
+        with snapshot_of(database) as conn:
+            if path is None:
+                for chunk in export_chunks(conn):
+                    sys.stdout.buffer.write(chunk)
+                sys.stdout.buffer.flush()
+                return
+            with path.open("wb") as out, _progress(None, "exporting") as advance:
+                for chunk in export_chunks(conn):
+                    out.write(chunk)
+                    advance(chunk.count(b"\n"))
+    finally:
+        database.dispose()
+    typer.echo(f"exported to {path}", err=True)
+
+
+@app.command("import")
+def import_file(
+    path: Annotated[Path, typer.Argument(help="An NDJSON file from contested export, or -.")],
+) -> None:
+    """Load an export file: new records are added, changed ones updated, equal ones left
+    alone (importing a file twice changes nothing). A bad line is skipped and reported
+    with its number, and the command then exits 1; the good lines are loaded."""
+    from app.db import open_database
+    from app.services.importing import ImportRefused, import_lines, read_lines
+
+    settings = load_settings()
+    database = open_database(settings)
+    stdin = str(path) == "-"
+    try:
+        with (
+            nullcontext(sys.stdin.buffer) if stdin else path.open("rb") as file,
+            _progress(None if stdin else path.stat().st_size, "importing") as advance,
+        ):
+            read = [0]
+
+            def bytes_done(_lines: int) -> None:
+                position = file.tell()
+                advance(position - read[0])
+                read[0] = position
+
+            report = import_lines(
+                database,
+                read_lines(file, settings.max_body_bytes),
+                progress=None if stdin else bytes_done,
+            )
+    except (ImportRefused, OSError) as exc:
+        typer.echo(f"import: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    for kind, counts in report.counts.items():
+        if any(counts.values()):
+            typer.echo(
+                f"import: {kind}: {counts['imported']} imported, {counts['updated']} updated, "
+                f"{counts['unchanged']} unchanged"
+            )
+    for problem in report.errors:
+        typer.echo(f"line {problem.line}: {problem.detail}", err=True)
+    if report.error_count:
+        typer.echo(f"import: {report.error_count} lines refused", err=True)
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(total: int | None, what: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on standard error when it is a terminal; otherwise nothing."""
+    if not sys.stderr.isatty():
+        yield lambda _n: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 @keys_app.command("create")

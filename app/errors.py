@@ -146,6 +146,10 @@ class ServiceUnavailable(ContestedError):
     status = 503
 
 
+class UnsupportedMediaType(ContestedError):
+    status = 415
+
+
 class IdempotencyKeyInFlight(Conflict):
     """The first request with this Idempotency-Key is still running."""
 

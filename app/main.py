@@ -27,6 +27,7 @@ from app.api import (
     sources,
     timelines,
     track_records,
+    transfer,
     verdicts,
 )
 from app.api.deps import refuse_nul_in_url
@@ -57,6 +58,7 @@ TAGS = [
     {"name": "stats", "description": "Figures for dashboards."},
     {"name": "search", "description": "Full-text search in every script."},
     {"name": "changes", "description": "Every write in order, for dashboards that sync."},
+    {"name": "transfer", "description": "Every record out and back in, as NDJSON."},
     {"name": "health", "description": "Liveness and readiness."},
 ]
 
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         search,
         timelines,
         track_records,
+        transfer,
         health,
     ):
         app.include_router(module.router)

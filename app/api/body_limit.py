@@ -15,6 +15,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.problems import problem_response
 
+# Bodies read as a stream, a line at a time, and never held whole: not capped here (the
+# import caps each line instead) and not buffered by the idempotency middleware.
+STREAMED_PATHS = frozenset({"/v1/import"})
+
 
 class RequestBodyTooLarge(HTTPException):
     """Raised from ``receive`` once the body passes the cap.
@@ -33,7 +37,7 @@ class BodyLimitMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in STREAMED_PATHS:
             return await self.app(scope, receive, send)
         limit: int = scope["app"].state.settings.max_body_bytes
         declared = Headers(scope=scope).get("content-length")

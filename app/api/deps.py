@@ -92,6 +92,7 @@ def _role(role: Role):  # type: ignore[no-untyped-def]
 
 Contributor = Annotated[Principal, Depends(_role(Role.contributor))]
 Editor = Annotated[Principal, Depends(_role(Role.editor))]
+Admin = Annotated[Principal, Depends(_role(Role.admin))]
 
 _STRONG_ETAG = re.compile(r'^"(\d{1,18})"$')
 

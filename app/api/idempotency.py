@@ -23,6 +23,7 @@ from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.body_limit import STREAMED_PATHS
 from app.api.problems import problem_response
 from app.db import Database
 from app.errors import ContestedError, ServiceUnavailable, Unauthorized
@@ -44,7 +45,12 @@ class IdempotencyMiddleware:
         self._next_purge = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not _under_v1(scope["path"]):
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not _under_v1(scope["path"])
+            or scope["path"] in STREAMED_PATHS  # idempotent by itself, and too big to buffer
+        ):
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
         keys = headers.getlist("idempotency-key")

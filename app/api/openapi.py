@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.api.body_limit import STREAMED_PATHS
 from app.api.rate_limit import UNLIMITED_PATHS
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemItem
 from app.services.idempotency import HEADER as IDEMPOTENCY_KEY
@@ -111,7 +112,7 @@ def build(app: FastAPI) -> dict[str, Any]:
                     "headers": {"Retry-After": dict(_RETRY_AFTER_HEADER)},
                     "content": _problem_ref(),
                 }
-            if method == "post" and path.startswith("/v1"):
+            if method == "post" and path.startswith("/v1") and path not in STREAMED_PATHS:
                 _document_idempotency(operation)
             if not path.startswith("/v1"):
                 operation["security"] = [{}]

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +53,7 @@ from app.services.statements import part_of_pairs
 from app.services.urls import InvalidUrl, normalize_url
 
 BATCH_LINES = 1000
+MAX_ERRORS = 1000
 CHUNK = 500  # ids per IN (...) list
 VERBS = ("imported", "updated", "unchanged")
 # Which record type each reference field names.
@@ -100,10 +101,18 @@ class ImportReport:
         default_factory=lambda: {t: dict.fromkeys(VERBS, 0) for t in EXPORTED_TYPES}
     )
     errors: list[LineError] = field(default_factory=list)
+    error_count: int = 0
     lines: int = 0
 
     def add(self, type_: str, verb: str) -> None:
         self.counts[type_][verb] += 1
+
+    def error(self, line: int, detail: str) -> None:
+        """Count every refused line; keep the first MAX_ERRORS (a file of garbage must
+        not fill the memory with its report)."""
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(LineError(line, detail))
 
     @property
     def changed(self) -> int:
@@ -190,7 +199,7 @@ def parse_lines(
     for number, raw in enumerate(lines, start=1):
         report.lines = number
         if len(raw) > max_line_bytes:
-            report.errors.append(LineError(number, f"line is longer than {max_line_bytes} bytes"))
+            report.error(number, f"line is longer than {max_line_bytes} bytes")
             continue
         text = raw.decode("utf-8", errors="strict") if isinstance(raw, bytes) else raw
         if not text.strip():
@@ -198,10 +207,10 @@ def parse_lines(
         try:
             data = json.loads(text)
         except (ValueError, UnicodeDecodeError) as exc:
-            report.errors.append(LineError(number, f"not valid JSON: {exc}"))
+            report.error(number, f"not valid JSON: {exc}")
             continue
         if not isinstance(data, dict):
-            report.errors.append(LineError(number, "not a JSON object"))
+            report.error(number, "not a JSON object")
             continue
         type_ = data.get("type")
         if type_ == "header":
@@ -211,13 +220,13 @@ def parse_lines(
                 )
             continue
         if type_ not in EXPORTED_TYPES:
-            report.errors.append(LineError(number, f"unknown type {type_!r}"))
+            report.error(number, f"unknown type {type_!r}")
             continue
         try:
             model = validate(type_, data)
             yield _normalise(number, type_, model)
         except ValueError as exc:
-            report.errors.append(LineError(number, f"invalid {type_}: {exc}"))
+            report.error(number, f"invalid {type_}: {exc}")
 
 
 # ---- the import ---------------------------------------------------------------------------
@@ -255,6 +264,21 @@ def import_lines(
     return report
 
 
+def read_lines(file: IO[bytes], max_line_bytes: int) -> Iterator[bytes]:
+    """The lines of a binary file; a line longer than ``max_line_bytes`` is cut to one
+    byte more than that (so that it is refused as too long) and never read whole."""
+    while True:
+        line = file.readline(max_line_bytes + 1)
+        if not line:
+            return
+        if len(line) > max_line_bytes and not line.endswith(b"\n"):
+            while True:  # skip the rest of it
+                rest = file.readline(max_line_bytes + 1)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield line
+
+
 def _safe_utf8(lines: Iterable[bytes | str], report: ImportReport) -> Iterator[bytes | str]:
     """Lines that are not UTF-8 are reported here (the line number is the next one)."""
     for number, raw in enumerate(lines, start=1):
@@ -262,7 +286,7 @@ def _safe_utf8(lines: Iterable[bytes | str], report: ImportReport) -> Iterator[b
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
-                report.errors.append(LineError(number, "not UTF-8 text"))
+                report.error(number, "not UTF-8 text")
                 yield b"\n"  # keeps the numbering; an empty line is skipped
                 continue
         yield raw
@@ -287,14 +311,13 @@ def _run_batch(
         # A constraint the checks above did not foresee: load the lines one by one, so
         # that only the line at fault is lost (and named).
         if len(batch) == 1:
-            report.errors.append(
-                LineError(batch[0].line, "refused by a constraint of the database")
-            )
+            report.error(batch[0].line, "refused by a constraint of the database")
             return
         for entry in batch:
             _run_batch(database, [entry], report, key_id, request_id)
         return
-    report.errors.extend(work.errors)
+    for problem in work.errors:
+        report.error(problem.line, problem.detail)
     for type_, verb in work.counts:
         report.add(type_, verb)
 
