@@ -32,9 +32,9 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the API (an SQLite database is first migrated to the latest schema)."""
-    import uvicorn
-
+    """Serve the API (an SQLite database is first migrated to the latest schema); on
+    SIGTERM, finish the requests in flight, then exit 0."""
+    from app import server
     from app.services import migrations
 
     settings = load_settings()
@@ -43,14 +43,7 @@ def serve(
 
         open_database(settings).dispose()  # creates the data folder
         migrations.upgrade(settings.database_url)
-    uvicorn.run(
-        "app.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        proxy_headers=False,
-    )
+    server.run(settings, "app.asgi:app", host=host, port=port, workers=workers)
 
 
 @db_app.command("upgrade")

@@ -40,6 +40,14 @@ class Settings(BaseSettings):
         default=Path("seeds"), description="Default folder for `contested seed`."
     )
     log_level: str = Field(default="info", description="uvicorn log level.")
+    log_format: str = Field(
+        default="json", description="Server log lines: json (one object a line) or text."
+    )
+    shutdown_timeout_seconds: int = Field(
+        default=10,
+        ge=0,
+        description="On SIGTERM, how long in-flight requests may run before they are cancelled.",
+    )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1, description="Largest request body accepted; larger is a 413."
     )
@@ -79,6 +87,14 @@ class Settings(BaseSettings):
         value = value.upper()
         if value not in {"FULL", "NORMAL", "EXTRA"}:
             raise ValueError("must be FULL, NORMAL or EXTRA")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.lower()
+        if value not in {"json", "text"}:
+            raise ValueError("must be json or text")
         return value
 
     @field_validator("rate_limit")

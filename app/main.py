@@ -18,6 +18,8 @@ from app.api import (
     health,
     history,
     idempotency,
+    metrics,
+    observe,
     openapi,
     problems,
     rate_limit,
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         health,
     ):
         app.include_router(module.router)
+    metrics.install(app)
     problems.install(app)
     openapi.install(app)
     # The last added runs first: a request meets the rate limit, the body cap, then
@@ -110,6 +113,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     idempotency.install(app)
     body_limit.install(app)
     rate_limit.install(app)
+    # Every answer is counted and logged, with the request id chosen just outside.
+    observe.install(app)
     # Outermost, so that every answer (a 413 or a 429 too) carries X-Request-ID.
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -1,7 +1,7 @@
 """Rate limiting per API key and per client address (429 problem with Retry-After).
 
 A pure ASGI middleware, outermost of the app's own, so that every request counts,
-refused ones included. Health checks and the API documentation are never limited.
+refused ones included. Health checks, metrics and the API documentation are never limited.
 If the counter store fails (Redis down, database busy) the request is let through and
 a warning logged: the limit protects the service, it must not be what takes it down.
 """
@@ -31,7 +31,15 @@ from app.services.rate_limits import (
 log = logging.getLogger("contested")
 
 UNLIMITED_PATHS = frozenset(
-    {"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+    {
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        "/openapi.json",
+    }
 )
 # Expired database counters are deleted at most this often per process.
 PURGE_EVERY_SECONDS = 600.0

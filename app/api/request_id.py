@@ -2,7 +2,8 @@
 
 The same id is stored on ``request.state.request_id``, where the unit of work picks
 it up for the revisions it writes, so that a client can find its own changes in the
-history by the id it sent (or was given).
+history by the id it sent (or was given), and in a context variable that tags every log
+record written meanwhile.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.logs import current_request_id
 
 HEADER = "X-Request-ID"
 _SANE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -48,6 +51,11 @@ class RequestIdMiddleware:
         )
         rid = choose(incoming)
         scope.setdefault("state", {})["request_id"] = rid
+        # For every log record written while the request is handled. Not reset afterwards:
+        # an unhandled error is logged outside this middleware (by the error handler and the
+        # server), and the server runs each request in a task of its own, whose context ends
+        # with it, so the id cannot leak into another request.
+        current_request_id.set(rid)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
