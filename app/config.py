@@ -71,6 +71,21 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated proxy IPs or networks whose X-Forwarded-For names the client.",
     )
+    public_base_url: str | None = Field(
+        default=None,
+        description="Base of the claims' canonical URLs in ClaimReview (https://host/prefix); "
+        "unset, the request's own base URL.",
+    )
+    publisher_name: str = Field(
+        default="Contested",
+        min_length=1,
+        max_length=300,
+        description="The organisation named as author of every ClaimReview.",
+    )
+    publisher_url: str | None = Field(
+        default=None,
+        description="The publisher's web site in ClaimReview; unset, the claims' base URL.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -127,6 +142,15 @@ class Settings(BaseSettings):
                 except ValueError:
                     raise ValueError(f"{entry.strip()!r} is not an IP address or network") from None
         return value
+
+    @field_validator("public_base_url", "publisher_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")) or len(value) > 2048:
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
 
     @property
     def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

@@ -12,6 +12,8 @@ from app.api import (
     actors,
     body_limit,
     changes,
+    claim_csv,
+    claimreview,
     claims,
     events,
     evidence,
@@ -51,6 +53,10 @@ Contested records allegations (**claims**) next to their counter-statements
 TAGS = [
     {"name": "claims", "description": "Allegations and their dossiers."},
     {"name": "verdicts", "description": "Editorial ratings of claims."},
+    {
+        "name": "claimreview",
+        "description": "Verdicts as schema.org ClaimReview JSON-LD, for fact-check aggregators.",
+    },
     {"name": "responses", "description": "Counter-statements to claims."},
     {"name": "evidence", "description": "Graded items that bear on a claim."},
     {"name": "actors", "description": "Who speaks or is accused."},
@@ -89,6 +95,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.db = database
     for module in (
         claims,
+        claim_csv,
+        claimreview,
         verdicts,
         responses,
         evidence,
