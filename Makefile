@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test check fmt install seed bench fuzz clean
+.PHONY: run test check fmt install seed bench bench-data fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -40,6 +40,12 @@ seed: install
 ## Claim-list benchmark against a bare Starlette + sqlite3 floor (see docs/benchmarks.md)
 bench: install
 	bash bench/run.sh
+
+## An archive of N claims (default 10000) as NDJSON, loaded with contested import into
+## bench/data/archive-<N>.db, with the import's claims per minute (see docs/benchmarks.md)
+N ?= 10000
+bench-data: install
+	$(BIN)/python bench/make_archive.py --claims $(N) --force
 
 ## Schemathesis, longer and with a random seed printed first (FUZZ_SEED=n reruns one, FUZZ_EXAMPLES=n sizes it)
 fuzz: install

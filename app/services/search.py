@@ -14,10 +14,12 @@ read as plain words; a query with no words at all is refused.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
 from typing import Any
 
@@ -59,10 +61,17 @@ _TRACKED: dict[type, str] = {
 # ---- text ---------------------------------------------------------------------------------
 
 
+@cache
+def _combining_marks() -> dict[int, None]:
+    """A str.translate table that deletes every combining character."""
+    return {cp: None for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp))}
+
+
 def fold(text: str) -> str:
     """Lower-case, without accents: "Ёлка" and "ёлка" and "елка" fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    if text.isascii():  # nothing to decompose and no marks: the common case, done fast
+        return text.lower()
+    return unicodedata.normalize("NFKD", text).translate(_combining_marks()).casefold()
 
 
 def tokens(text: str) -> list[str]:
