@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.api import openapi_shape
 from app.api.body_limit import STREAMED_PATHS
 from app.api.rate_limit import UNLIMITED_PATHS
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemItem
@@ -120,6 +121,7 @@ def build(app: FastAPI) -> dict[str, Any]:
                 operation["security"] = [{}, {"bearerAuth": []}]
             else:
                 operation["security"] = [{"bearerAuth": []}]
+    openapi_shape.shape(schema)
     return schema
 
 

@@ -210,7 +210,11 @@ class InputModel(BaseModel):
 class OutputModel(BaseModel):
     """Base of every response body."""
 
-    model_config = ConfigDict(from_attributes=True)
+    # A field with a default is still always sent, so the OpenAPI document marks it
+    # required: generated clients then type it ``int``, not "int or absent".
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
 
 
 ItemT = TypeVar("ItemT")

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from app.api import openapi_shape
 from app.api.routing import endpoints
 from app.config import Settings
 from app.main import create_app
@@ -87,10 +88,10 @@ def test_every_operation_declares_its_security(spec):
 def test_request_bodies_carry_examples_from_the_seed_cases(spec):
     schemas = spec["components"]["schemas"]
     for _, _, operation in operations(spec):
-        body = operation.get("requestBody")
-        if not body:
-            continue
-        ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        json_body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if not json_body:
+            continue  # none, or a stream (NDJSON, CSV) whose lines have no schema here
+        ref = json_body["schema"]["$ref"].rsplit("/", 1)[1]
         assert schemas[ref].get("examples"), ref
     assert schemas["ClaimCreate"]["examples"][0]["claimant"] == "fsb"
     assert schemas["ResponseCreate"]["examples"][0]["responder"] == "ktj"
@@ -128,3 +129,96 @@ def test_enums_are_named_schemas(spec):
         "EvidenceKind",
     ):
         assert "enum" in schemas[name], name
+
+
+def test_every_operation_parameter_schema_and_field_is_described(spec):
+    """Generated clients turn these into docstrings and comments (docs/clients.md)."""
+    missing = []
+    for path, method, operation in operations(spec):
+        if not operation.get("description"):
+            missing.append(f"{method.upper()} {path}")
+        for parameter in operation.get("parameters", []):
+            if not parameter.get("description"):
+                missing.append(f"{method.upper()} {path} parameter {parameter['name']}")
+    for name, schema in spec["components"]["schemas"].items():
+        if not schema.get("description"):
+            missing.append(f"schema {name}")
+        for field, prop in schema.get("properties", {}).items():
+            if not prop.get("description"):
+                missing.append(f"{name}.{field}")
+    assert not missing, f"describe on the model or in app/api/descriptions.py: {missing}"
+
+
+def test_model_names_read_naturally(spec):
+    """No names that FastAPI or pydantic invent: ``Page_ClaimSummary_``, ``Claim-Input``,
+    ``app__models__x__Name``, ``Body_create_claim``."""
+    for name in spec["components"]["schemas"]:
+        assert re.fullmatch(r"[A-Z][A-Za-z0-9]*", name), name
+        assert not re.search(r"(Input|Output)$", name) or name == "CitationInput", name
+        assert not name.startswith(("Body", "Page")), name
+
+
+def test_optional_parameters_are_not_nullable(spec):
+    """A query parameter is present or absent; ``anyOf [string, null]`` would make
+    generators type it ``None | str``."""
+    for path, method, operation in operations(spec):
+        for parameter in operation.get("parameters", []):
+            variants = parameter["schema"].get("anyOf", [])
+            assert {"type": "null"} not in variants, (path, method, parameter["name"])
+
+
+def test_enums_have_identifier_member_names(spec):
+    """``-stated_on`` would otherwise be ``VALUE_1`` in a generated enum."""
+    schemas = spec["components"]["schemas"]
+    assert (
+        schemas["ClaimSort"]["x-enum-varnames"][schemas["ClaimSort"]["enum"].index("-stated_on")]
+        == "stated_on_desc"
+    )
+    for name, schema in schemas.items():
+        if "enum" in schema and "x-enum-varnames" in schema:
+            assert len(schema["x-enum-varnames"]) == len(schema["enum"]), name
+            assert all(v.isidentifier() for v in schema["x-enum-varnames"]), name
+        elif "enum" in schema:
+            assert all(str(v).isidentifier() for v in schema["enum"]), name
+
+
+def test_free_form_objects_share_one_schema(spec):
+    schemas = spec["components"]["schemas"]
+    before = schemas["RevisionPublic"]["properties"]["before"]["anyOf"]
+    assert {"$ref": "#/components/schemas/JsonObject"} in before
+    assert schemas["JsonObject"]["additionalProperties"] is True
+
+
+def test_non_json_bodies_are_text_or_files():
+    """CSV and metrics are strings to a generated client; NDJSON streams are files."""
+    document = {
+        "paths": {
+            "/export": {
+                "post": {
+                    "requestBody": {"content": {"application/x-ndjson": {}}},
+                    "responses": {
+                        "200": {
+                            "content": {
+                                "application/x-ndjson": {"schema": {"type": "string"}},
+                                "text/csv": {"schema": {"type": "string"}},
+                                "text/plain": {},
+                                "application/ld+json": {"schema": {"$ref": "#/x"}},
+                            }
+                        }
+                    },
+                }
+            }
+        }
+    }
+    openapi_shape.shape(document)
+    operation = document["paths"]["/export"]["post"]
+    assert operation["requestBody"]["content"]["application/x-ndjson"]["schema"] == {
+        "type": "string",
+        "format": "binary",
+    }
+    assert operation["responses"]["200"]["content"] == {
+        "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}},
+        "text/csv": {"schema": {"type": "string"}},
+        "text/plain": {"schema": {"type": "string"}},
+        "application/ld+json": {"schema": {"$ref": "#/x"}},
+    }
