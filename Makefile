@@ -55,4 +55,4 @@ fuzz: install
 		$(BIN)/pytest -p no:cacheprovider -q -s tests/contract/test_schemathesis.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache clients/typescript/node_modules
