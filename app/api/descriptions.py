@@ -37,6 +37,7 @@ SCHEMAS: dict[str, str] = {
     "EvidenceKind": "What kind of item a piece of evidence is.",
     "EvidencePublic": "An evidence item bearing on a claim.",
     "Health": "The process or the database is up.",
+    "LineProblem": "A line of an import file that was refused.",
     "MonthCount": "Claims stated in one month.",
     "Operation": "What a revision did to its row.",
     "Rating": "The newsroom's editorial rating of a claim.",
@@ -49,6 +50,7 @@ SCHEMAS: dict[str, str] = {
     "SourceKind": "What kind of document a source is.",
     "SourcePublic": "A published document that claims, responses and evidence cite.",
     "TimelineType": "The kind of row a timeline item is.",
+    "TypeCounts": "What an import did with the records of one type.",
     "VerdictPublic": "The newsroom's editorial rating of a claim.",
     "VerdictPut": "The verdict to set on the claim in the path.",
 }
@@ -187,6 +189,7 @@ FIELDS: dict[str, str] = {
     "response, over the answered claims; null if none.",
     "SearchHit.id": "The matching row's UUID.",
     "Health.status": "ok, or unavailable when the database is not ready.",
+    "LineProblem.detail": "Why the line was refused.",
     # History.
     "Change.entity": "The kind of row that changed.",
     "Change.entity_id": "The row that changed.",
