@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import IO, Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
@@ -57,6 +57,7 @@ from app.services.urls import InvalidUrl, normalize_url
 BATCH_LINES = 5000
 MAX_ERRORS = 1000
 SQLITE_CACHE_KIB = 128 * 1024
+MAX_REMEMBERED = 200_000  # ids per type an import remembers as stored
 CHUNK = 500  # ids per IN (...) list
 VERBS = ("imported", "updated", "unchanged")
 # Which record type each reference field names.
@@ -251,16 +252,17 @@ def import_lines(
     Raises ImportRefused when the header names another format or version.
     """
     report = ImportReport()
+    stored: dict[str, set[uuid.UUID]] = {}
     batch: list[Entry] = []
     for entry in parse_lines(_safe_utf8(lines, report), report, max_line_bytes):
         batch.append(entry)
         if len(batch) >= batch_lines:
-            _run_batch(database, batch, report, key_id, request_id)
+            _run_batch(database, batch, report, key_id, request_id, stored)
             batch = []
             if progress is not None:
                 progress(report.lines)
     if batch:
-        _run_batch(database, batch, report, key_id, request_id)
+        _run_batch(database, batch, report, key_id, request_id, stored)
     if progress is not None:
         progress(report.lines)
     report.errors.sort(key=lambda e: e.line)
@@ -301,13 +303,14 @@ def _run_batch(
     report: ImportReport,
     key_id: uuid.UUID | None,
     request_id: str | None,
+    stored: dict[str, set[uuid.UUID]],
 ) -> None:
     try:
         with database.write.begin() as conn:
             if conn.dialect.name == "sqlite":
                 # Index pages stay cached between batches (default: 2 MB per connection).
                 conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-            work = _Batch(conn)
+            work = _Batch(conn, stored)
             for type_ in EXPORTED_TYPES:
                 entries = [e for e in batch if e.type == type_]
                 if entries:
@@ -320,12 +323,17 @@ def _run_batch(
             report.error(batch[0].line, "refused by a constraint of the database")
             return
         for entry in batch:
-            _run_batch(database, [entry], report, key_id, request_id)
+            _run_batch(database, [entry], report, key_id, request_id, stored)
         return
     for problem in work.errors:
         report.error(problem.line, problem.detail)
     for type_, verb in work.counts:
         report.add(type_, verb)
+    for type_, row_id in work.pending:
+        ids = stored.setdefault(type_, set())
+        if len(ids) >= MAX_REMEMBERED:
+            ids.clear()  # forget, and look up again: memory stays bounded
+        ids.add(row_id)
 
 
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -336,8 +344,10 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 class _Batch:
     """The writes of one batch of lines, inside one transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, stored: dict[str, set[uuid.UUID]]) -> None:
         self.conn = conn
+        # Ids this import has seen stored already (committed), so as not to look them up.
+        self.stored = stored
         # Reported only once the batch has committed.
         self.errors: list[LineError] = []
         self.counts: list[tuple[str, str]] = []
@@ -352,9 +362,10 @@ class _Batch:
     # -- checks --
 
     def _existing_ids(self, type_: str, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        known = self.stored.get(type_, set())
+        found = ids & known
         table = BY_TYPE[type_].table
-        found: set[uuid.UUID] = set()
-        for chunk in _chunks(list(ids)):
+        for chunk in _chunks(list(ids - known)):
             found.update(
                 self.conn.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars()
             )
@@ -502,15 +513,15 @@ class _Batch:
 
     def _insert(self, spec: RecordSpec, entries: list[Entry]) -> None:
         rows = [self._full_row(spec, e) for e in entries]
-        self.conn.execute(insert(spec.table), rows)
+        bulk_insert(self.conn, spec.table, rows)
         self._insert_links(spec, entries)
         for entry, row in zip(entries, rows, strict=True):
             self.pending[(spec.type, entry.id)] = Operation.create.value
-            self.known[spec.type][entry.id] = _snapshot(spec, row, entry.links)
+            self.known[spec.type][entry.id] = _record_snapshot(spec, entry, row)
             self.counts.append((spec.type, "imported"))
         if spec.type == "claim":
             verdicts = [_verdict_row(e) for e in entries]
-            self.conn.execute(insert(Verdict.__table__), verdicts)  # type: ignore[attr-defined]
+            bulk_insert(self.conn, Verdict.__table__, verdicts)  # type: ignore[attr-defined]
             for verdict in verdicts:
                 self.pending[("verdict", verdict["id"])] = Operation.create.value
                 self.known["verdict"][verdict["id"]] = _snapshot(BY_TYPE["verdict"], verdict, {})
@@ -549,7 +560,7 @@ class _Batch:
                     row["position"] = position
                     rows.append(row)
             if rows:
-                self.conn.execute(insert(link.table), rows)
+                bulk_insert(self.conn, link.table, rows)
 
     def _update(self, spec: RecordSpec, changed: list[tuple[Entry, dict[str, Any]]]) -> None:
         table = spec.table
@@ -627,7 +638,7 @@ class _Batch:
                 }
             )
         if documents:
-            self.conn.execute(insert(table), documents)
+            bulk_insert(self.conn, table, documents)
 
     def _note_derived(
         self, spec: RecordSpec, new: list[Entry], changed: list[tuple[Entry, dict[str, Any]]]
@@ -722,6 +733,43 @@ def _verdict_row(entry: Entry) -> dict[str, Any]:
     return {**row, "claim_id": entry.id, "created_by": None}
 
 
+def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows that all have the same keys. On SQLite the values go through the
+    columns' own bind processors straight to the driver's executemany, without
+    SQLAlchemy's per-row statement bookkeeping, which costs more than the insert."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    processors = [table.c[c].type._cached_bind_processor(conn.dialect) for c in columns]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    )
+    conn.exec_driver_sql(
+        sql,
+        [
+            tuple(
+                row[column] if process is None else process(row[column])
+                for column, process in zip(columns, processors, strict=True)
+            )
+            for row in rows
+        ],
+    )
+
+
+def _record_snapshot(spec: RecordSpec, entry: Entry, row: dict[str, Any]) -> dict[str, Any]:
+    """The revision snapshot of a new row, from its record (whose values are JSON already)."""
+    snapshot = {
+        column: entry.record[key] for key, column in spec.fields if column not in history.EXCLUDED
+    }
+    snapshot["created_by"] = None
+    if "url_normalized" in row:
+        snapshot["url_normalized"] = row["url_normalized"]
+    for link in history.LINKS.get(spec.type, ()):
+        snapshot[link.name] = entry.record[link.name]
+    return snapshot
+
+
 def _snapshot(spec: RecordSpec, row: dict[str, Any], links: dict[str, list[Any]]) -> dict[str, Any]:
     """What app.services.history.snapshots would read back for this new row."""
     snapshot = {
@@ -758,6 +806,9 @@ def _join(*parts: str | None) -> str:
 def refresh_claims(conn: Connection, claim_ids: Iterable[uuid.UUID]) -> None:
     """Recompute the stored dispute status and balance of many claims, a few queries per
     500 claims (the rules are those of app.services.derived, applied in bulk)."""
+    if conn.dialect.name == "sqlite":
+        _refresh_sqlite(conn, claim_ids)
+        return
     ids = sorted(set(claim_ids))
     stmt = (
         update(Claim)
@@ -835,3 +886,85 @@ def refresh_claims(conn: Connection, claim_ids: Iterable[uuid.UUID]) -> None:
             )
         if updates:
             conn.execute(stmt, updates)
+
+
+def _refresh_sqlite(conn: Connection, claim_ids: Iterable[uuid.UUID]) -> None:
+    """refresh_claims in the driver's own terms (ids as the 32-digit hex SQLite stores, dates
+    as ISO text): the same rules, without building a UUID or a date for every row read."""
+    ids = sorted({claim_id.hex for claim_id in claim_ids})
+
+    def day(value: str | None) -> Any:
+        return None if value is None else datetime.strptime(value, "%Y-%m-%d").date()
+
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        params = tuple(chunk)
+        stated: dict[str, str | None] = dict(
+            conn.exec_driver_sql(
+                f"SELECT id, stated_on FROM claim WHERE id IN ({marks})", params
+            ).all()  # type: ignore[arg-type]
+        )
+        accused: dict[str, set[str]] = defaultdict(set)
+        for claim_id, actor_id in conn.exec_driver_sql(
+            f"SELECT claim_id, actor_id FROM claim_accused WHERE claim_id IN ({marks})", params
+        ):
+            accused[claim_id].add(actor_id)
+        answers: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
+        for claim_id, responder, stance, on in conn.exec_driver_sql(
+            "SELECT claim_id, responder_id, stance, stated_on FROM claim_response "
+            f"WHERE claim_id IN ({marks}) AND deleted_at IS NULL",
+            params,
+        ):
+            answers[claim_id].append((responder, stance, on))
+        items: dict[str, list[balance_rules.Item]] = defaultdict(list)
+        for claim_id, *item in conn.exec_driver_sql(
+            "SELECT claim_id, id, bearing, reliability, credibility, independent FROM evidence "
+            f"WHERE claim_id IN ({marks}) AND deleted_at IS NULL",
+            params,
+        ):
+            items[claim_id].append(balance_rules.Item(*item))
+        subjects = {a[0] for rows in answers.values() for a in rows}
+        objects = {a for actors in accused.values() for a in actors}
+        pairs: set[tuple[str, str]] = set()
+        if subjects and objects:
+            pairs = set(
+                conn.exec_driver_sql(
+                    "SELECT subject_id, object_id FROM actor_relation WHERE predicate = 'part_of' "
+                    "AND deleted_at IS NULL "
+                    f"AND subject_id IN ({', '.join('?' * len(subjects))}) "
+                    f"AND object_id IN ({', '.join('?' * len(objects))})",
+                    (*subjects, *objects),
+                ).all()  # type: ignore[arg-type]
+            )
+        updates = []
+        for claim_id in chunk:
+            if claim_id not in stated:
+                continue
+            mine = accused.get(claim_id, set())
+            result = dispute(
+                day(stated[claim_id]),
+                [
+                    (stance, day(on))
+                    for responder, stance, on in answers.get(claim_id, [])
+                    if is_by_accused(responder, mine, pairs)  # type: ignore[arg-type]
+                ],
+            )
+            weights = balance_rules.balance(items.get(claim_id, []))
+            first = result.first_response_on
+            updates.append(
+                (
+                    result.status,
+                    None if first is None else first.isoformat(),
+                    result.response_lag_days,
+                    weights.support,
+                    weights.refute,
+                    weights.balance,
+                    claim_id,
+                )
+            )
+        if updates:
+            conn.exec_driver_sql(
+                "UPDATE claim SET dispute_status = ?, first_response_on = ?, "
+                "response_lag_days = ?, support = ?, refute = ?, balance = ? WHERE id = ?",
+                updates,
+            )
