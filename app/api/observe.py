@@ -44,19 +44,27 @@ class ObserveMiddleware:
             self.metrics.observe(method, route, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
-                access_log.info(
-                    "%s %s %d",
-                    scope["method"],
-                    scope["path"],
-                    status,
-                    extra={
-                        "method": scope["method"],
-                        "route": route,
-                        "path": scope["path"],
-                        "status": status,
-                        "duration_ms": round(seconds * 1000, 3),
-                        "client": client[0] if client else None,
-                    },
+                fields = {
+                    "method": scope["method"],
+                    "route": route,
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 3),
+                    "client": client[0] if client else None,
+                }
+                # makeRecord and handle, not info(): the caller's file and line, which
+                # info() looks up by walking the stack, say nothing in an access log.
+                access_log.handle(
+                    access_log.makeRecord(
+                        access_log.name,
+                        logging.INFO,
+                        __file__,
+                        0,
+                        "%s %s %d",
+                        (scope["method"], scope["path"], status),
+                        None,
+                        extra=fields,
+                    )
                 )
 
 
