@@ -1,7 +1,8 @@
 """Every write route of the app's own route table, against every role.
 
 Anonymous callers get 401 and viewers 403 everywhere. Contributors create freely and
-change only what they created; verdicts and restores are for editors and admins. A
+change only what they created; verdicts and restores are for editors and admins; the
+bulk import is for admins alone. A
 route added tomorrow is walked too: if it needs other rules, this table must say so.
 """
 
@@ -28,6 +29,10 @@ def editors_only(method: str, path: str) -> bool:
     return path.endswith("/restore") or (method, path) == ("PUT", "/v1/claims/{claim_id}/verdict")
 
 
+def admins_only(method: str, path: str) -> bool:
+    return (method, path) == ("POST", "/v1/import")
+
+
 def creates(method: str, path: str) -> bool:
     return method == "POST" and not path.endswith("/restore")
 
@@ -38,7 +43,11 @@ def expected(role: str, method: str, path: str) -> int | None:
         return 401
     if role == "viewer":
         return 403
-    if role in ("editor", "admin"):
+    if role == "admin":
+        return None
+    if admins_only(method, path):
+        return 403
+    if role == "editor":
         return None
     if editors_only(method, path):
         return 403
