@@ -107,8 +107,7 @@ def _figures(conn: Conn, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
     return {row.id: row for row in rows}
 
 
-def _cells(item: dict[str, Any], figures: Any, base_url: str) -> list[Any]:
-    claim_id = uuid.UUID(str(item["id"]))
+def _cells(claim_id: uuid.UUID, item: dict[str, Any], figures: Any, base_url: str) -> list[Any]:
     event = item["event"]
     cells: list[Any] = [
         str(claim_id),
@@ -148,9 +147,11 @@ def csv_chunks(conn: Conn, filters: ClaimFilters, sort: ClaimSort, base_url: str
     cursor: str | None = None
     while True:
         items, cursor = claim_list.list_claims(conn, filters, sort, BATCH_SIZE, cursor)
-        figures = _figures(conn, [uuid.UUID(str(item["id"])) for item in items])
-        for item in items:
-            writer.writerow(_cells(item, figures[uuid.UUID(str(item["id"]))], base_url))
+        # The list gives ids as the driver returns them (hex text on SQLite).
+        claim_ids = [uuid.UUID(str(item["id"])) for item in items]
+        figures = _figures(conn, claim_ids)
+        for claim_id, item in zip(claim_ids, items, strict=True):
+            writer.writerow(_cells(claim_id, item, figures[claim_id], base_url))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
