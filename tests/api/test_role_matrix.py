@@ -2,8 +2,8 @@
 
 Anonymous callers get 401 and viewers 403 everywhere. Contributors create freely and
 change only what they created; verdicts and restores are for editors and admins; the
-bulk import is for admins alone. A
-route added tomorrow is walked too: if it needs other rules, this table must say so.
+bulk import is for admins alone. A route added tomorrow is walked too: if it needs other
+rules, this table must say so.
 """
 
 from __future__ import annotations
