@@ -104,6 +104,14 @@ class Settings(BaseSettings):
             raise ValueError("must be FULL, NORMAL or EXTRA")
         return value
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.lower()
+        if value not in {"critical", "error", "warning", "info", "debug", "trace"}:
+            raise ValueError("must be critical, error, warning, info, debug or trace")
+        return value
+
     @field_validator("log_format")
     @classmethod
     def _log_format(cls, value: str) -> str:

@@ -97,13 +97,14 @@ def test_text_format_carries_the_request_id_too():
     assert formatter.format(record).endswith("INFO contested [t-1] hello")
 
 
-def test_an_unknown_log_format_stops_the_process_naming_the_setting():
+@pytest.mark.parametrize(("name", "value"), [("LOG_FORMAT", "xml"), ("LOG_LEVEL", "loud")])
+def test_an_unknown_log_setting_stops_the_process_naming_it(name, value):
     result = subprocess.run(
         [sys.executable, "-m", "app.cli", "serve"],
         cwd=ROOT,
-        env={"CONTESTED_LOG_FORMAT": "xml", "PATH": ""},
+        env={f"CONTESTED_{name}": value, "PATH": ""},
         capture_output=True,
         text=True,
     )
     assert result.returncode == 2
-    assert result.stderr.startswith("invalid setting CONTESTED_LOG_FORMAT: ")
+    assert result.stderr.startswith(f"invalid setting CONTESTED_{name}: ")
