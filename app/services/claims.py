@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from app.errors import Gone, NotFound
 from app.models import (
     Actor,
     Claim,
@@ -27,7 +28,7 @@ from app.services import balance as balance_rules
 from app.services import refs, rows
 from app.services.derived import dossier_changed, refresh_claim
 from app.services.dispute import dispute
-from app.services.reads import Conn, actor_columns, actor_ref, citations_of, fetch_one
+from app.services.reads import Conn, actor_columns, actor_ref, citations_of
 from app.services.sources import set_citations
 from app.services.statements import (
     accused_of,
@@ -84,14 +85,17 @@ def _event(row: Any) -> dict[str, Any] | None:
     return {"id": row.event_ref_id, "slug": row.event_slug, "title": row.event_title}
 
 
+TAGS_OF = (
+    select(ClaimTag.claim_id, ClaimTag.tag)
+    .where(ClaimTag.claim_id.in_(bindparam("claim_ids", expanding=True)))
+    .order_by(ClaimTag.claim_id, ClaimTag.tag)
+)
+
+
 def _tags_of(conn: Conn, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
     found: dict[uuid.UUID, list[str]] = {claim_id: [] for claim_id in claim_ids}
     if claim_ids:
-        for claim_id, tag in conn.execute(
-            select(ClaimTag.claim_id, ClaimTag.tag)
-            .where(ClaimTag.claim_id.in_(claim_ids))
-            .order_by(ClaimTag.claim_id, ClaimTag.tag)
-        ).all():
+        for claim_id, tag in conn.execute(TAGS_OF, {"claim_ids": claim_ids}).all():
             found[claim_id].append(tag)
     return found
 
@@ -140,28 +144,35 @@ def _threaded(responses: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
+# The dossier's statements, built once with the claim id as a parameter: executing the
+# same statement objects again skips SQLAlchemy's statement building and result
+# adaptation, which cost more than the queries themselves (docs/benchmarks.md).
+DOSSIER = _select(DOSSIER_COLUMNS).where(Claim.id == bindparam("claim_id"))
+DOSSIER_RESPONSES = (
+    select_responses()
+    .where(ClaimResponse.claim_id == bindparam("claim_id"), ClaimResponse.deleted_at.is_(None))
+    .order_by(ClaimResponse.sort_date, ClaimResponse.id)
+)
+DOSSIER_EVIDENCE = (
+    select_evidence()
+    .where(Evidence.claim_id == bindparam("claim_id"), Evidence.deleted_at.is_(None))
+    .order_by(Evidence.id)
+)
+
+
 def get_dossier(conn: Conn, claim_id: uuid.UUID) -> dict[str, Any]:
     """The claim with both sides, in nine queries whatever it holds."""
-    row = fetch_one(conn, _select(DOSSIER_COLUMNS), Claim, str(claim_id), "claim")
+    row = conn.execute(DOSSIER, {"claim_id": claim_id}).first()
+    if row is None:
+        raise NotFound(f"no claim '{claim_id}'")
+    if row.deleted_at is not None:
+        raise Gone(f"claim '{claim_id}' was deleted")
     summary = _summaries(conn, [row])[0]
     accused = {claim_id: summary["accused"]}
     responses = response_dicts(
-        conn,
-        conn.execute(
-            select_responses()
-            .where(ClaimResponse.claim_id == claim_id, ClaimResponse.deleted_at.is_(None))
-            .order_by(ClaimResponse.sort_date, ClaimResponse.id)
-        ).all(),
-        accused,
+        conn, conn.execute(DOSSIER_RESPONSES, {"claim_id": claim_id}).all(), accused
     )
-    evidence = evidence_dicts(
-        conn,
-        conn.execute(
-            select_evidence()
-            .where(Evidence.claim_id == claim_id, Evidence.deleted_at.is_(None))
-            .order_by(Evidence.id)
-        ).all(),
-    )
+    evidence = evidence_dicts(conn, conn.execute(DOSSIER_EVIDENCE, {"claim_id": claim_id}).all())
     disputed = dispute(
         row.stated_on, [(r["stance"], r["stated_on"]) for r in responses if r["by_accused"]]
     )

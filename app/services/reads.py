@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
 from app.errors import Gone, NotFound
@@ -79,15 +80,11 @@ def aliases_of(conn: Conn, actor_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, li
     return found
 
 
-def citations_of(
-    conn: Conn, link_table: Any, owner_column: Any, owner_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, list[dict[str, Any]]]:
-    """The sources each owner cites, with locators, in citation order (one query)."""
-    ids = list(owner_ids)
-    found: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    if not ids:
-        return found
-    rows = conn.execute(
+@cache
+def _citations_statement(link_table: Any, owner_column: Any) -> Any:
+    """Built once per link table: executing the same statement object again skips
+    SQLAlchemy's per-execution statement building and result adaptation."""
+    return (
         select(
             owner_column.label("owner_id"),
             link_table.locator,
@@ -99,9 +96,20 @@ def citations_of(
             Source.reliability,
         )
         .join(Source, Source.id == link_table.source_id)
-        .where(owner_column.in_(ids))
+        .where(owner_column.in_(bindparam("owner_ids", expanding=True)))
         .order_by(owner_column, link_table.position)
-    ).all()
+    )
+
+
+def citations_of(
+    conn: Conn, link_table: Any, owner_column: Any, owner_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The sources each owner cites, with locators, in citation order (one query)."""
+    ids = list(owner_ids)
+    found: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = conn.execute(_citations_statement(link_table, owner_column), {"owner_ids": ids}).all()
     for row in rows:
         found[row.owner_id].append(
             {

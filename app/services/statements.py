@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from app.models import (
@@ -69,18 +69,28 @@ def select_evidence() -> Any:
     return select(*EVIDENCE_COLUMNS).outerjoin(_producer, _producer.id == Evidence.produced_by_id)
 
 
+# Built once: executing the same statement object again skips SQLAlchemy's statement
+# building and result adaptation, most of the cost of these small queries.
+ACCUSED_OF = (
+    select(ClaimAccused.claim_id, Actor.id, Actor.slug, Actor.name)
+    .join(Actor, Actor.id == ClaimAccused.actor_id)
+    .where(ClaimAccused.claim_id.in_(bindparam("claim_ids", expanding=True)))
+    .order_by(ClaimAccused.claim_id, ClaimAccused.position)
+)
+PART_OF = select(ActorRelation.subject_id, ActorRelation.object_id).where(
+    ActorRelation.predicate == "part_of",
+    ActorRelation.deleted_at.is_(None),
+    ActorRelation.subject_id.in_(bindparam("subjects", expanding=True)),
+    ActorRelation.object_id.in_(bindparam("objects", expanding=True)),
+)
+
+
 def accused_of(conn: Conn, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """Accused actors of each claim, in the order given (one query)."""
     found: dict[uuid.UUID, list[dict[str, Any]]] = {claim_id: [] for claim_id in claim_ids}
     if not claim_ids:
         return found
-    rows = conn.execute(
-        select(ClaimAccused.claim_id, Actor.id, Actor.slug, Actor.name)
-        .join(Actor, Actor.id == ClaimAccused.actor_id)
-        .where(ClaimAccused.claim_id.in_(claim_ids))
-        .order_by(ClaimAccused.claim_id, ClaimAccused.position)
-    ).all()
-    for row in rows:
+    for row in conn.execute(ACCUSED_OF, {"claim_ids": claim_ids}).all():
         found[row.claim_id].append({"id": row.id, "slug": row.slug, "name": row.name})
     return found
 
@@ -91,14 +101,7 @@ def part_of_pairs(
     """Live (subject, object) ``part_of`` relations among the given actors (one query)."""
     if not subjects or not objects:
         return set()
-    rows = conn.execute(
-        select(ActorRelation.subject_id, ActorRelation.object_id).where(
-            ActorRelation.predicate == "part_of",
-            ActorRelation.deleted_at.is_(None),
-            ActorRelation.subject_id.in_(subjects),
-            ActorRelation.object_id.in_(objects),
-        )
-    ).all()
+    rows = conn.execute(PART_OF, {"subjects": list(subjects), "objects": list(objects)}).all()
     return {(row.subject_id, row.object_id) for row in rows}
 
 
