@@ -127,6 +127,10 @@ def test_contested_serve_logs_json_lines_and_sums_metrics_over_its_workers(tmp_p
             response = httpx.get(f"{base_url}/v1/claims", headers=headers)
             assert response.status_code == 200
         assert response.headers["X-Request-ID"] != "trace-me-42"
+        # A request is counted just after its response went out: wait for the last one.
+        deadline = time.monotonic() + WAIT_SECONDS
+        while claim_list_count(base_url) < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
         # Whichever worker answers the scrape, it reports the requests of both.
         assert [claim_list_count(base_url) for _ in range(6)] == [10.0] * 6
         assert process.stop() == 0
