@@ -34,6 +34,9 @@ PHASES = ["examples", "coverage", "fuzzing", "stateful"]
 # 400 an opaque cursor it did not mint, 410 a row deleted earlier in the run, 412 an
 # If-Match naming another version, 422 a slug or id that names nothing (or an
 # Idempotency-Key reused with another body), 428 never (If-Match is optional here).
+# The import's body is NDJSON, lines of text: schemathesis sends the generated strings as
+# they are, as it does for text/plain.
+schemathesis.serializer.alias("application/x-ndjson", "text/plain")
 ACCEPTABLE_REFUSALS = ["2xx", 400, 401, 403, 404, 409, 410, 412, 422, 428]
 
 
