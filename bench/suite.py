@@ -8,7 +8,9 @@ Settings (environment): BENCH_SIZES (default "10k 1m"), BENCH_PG_SIZES (default 
 empty to skip PostgreSQL), DURATION (wrk seconds per run, 8), WARMUP (2), CONNECTIONS
 (10), HEY_SECONDS (4), HEY_RATE (requests/s of the fixed-rate run, 20), MIXED_SECONDS
 (60), BENCH_PG_SERVER (postgresql+psycopg://postgres@127.0.0.1:5432), BENCH_REPORT=0 to
-leave docs/benchmarks.md alone, BENCH_UNLOADED ("1m:stats": timed by one request only).
+leave docs/benchmarks.md alone, BENCH_UNLOADED ("1m:stats": timed by one request only),
+BENCH_MERGE=bench/results/<run> to add the sizes an earlier run measured and this one
+did not.
 
 Every server runs on CPU 0 (taskset), wrk and hey on CPU 1; every load run is bounded by
 its own duration and by ``timeout``. Raw results: bench/results/<UTC time>/results.json.
@@ -698,7 +700,12 @@ def render(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     lines = [BEGIN, ""]
     lines += [
         f"Run `{meta['run']}`, {meta['started']} to {meta['finished']}; load average before "
-        f"the run {meta['loadavg']}.",
+        f"the run {meta['loadavg']}."
+        + (
+            f" Measured in an earlier run and merged here: run {meta['merged']}."
+            if "merged" in meta
+            else ""
+        ),
         "",
         f"- Machine: {meta['machine']['cpu']}, {meta['machine']['memory']}, Linux "
         f"{meta['machine']['kernel']}; Python {meta['machine']['python']}.",
@@ -869,12 +876,21 @@ def main() -> None:
         results += sqlite_size(size, p, out)
         if size in meta["pg_sizes"]:
             results += postgres_size(size, p, out)
+    merge_from = os.environ.get("BENCH_MERGE")
+    if merge_from:  # add the sizes of an earlier run that this one did not measure
+        earlier = json.loads(Path(merge_from, "results.json").read_text())
+        kept = [s for s in earlier["meta"]["sizes"] if s not in SIZES]
+        results = [r for r in earlier["results"] if r["size"] in kept] + results
+        meta["sizes"] = kept + meta["sizes"]
+        meta["pg_sizes"] = [s for s in earlier["meta"]["pg_sizes"] if s in kept] + meta["pg_sizes"]
+        meta["params"] |= {s: earlier["meta"]["params"][s] for s in kept}
+        meta["merged"] = f"{earlier['meta']['run']} ({', '.join(kept)})"
     meta["finished"] = datetime.now(UTC).strftime("%H:%M UTC")
     meta["machine"] = machine()
     for r in results:
-        (out / f"{r['size']}-{r['backend']}-{r['scenario']}-{r['server']}.txt").write_text(
-            r.pop("raw")
-        )
+        if "raw" in r:
+            name = f"{r['size']}-{r['backend']}-{r['scenario']}-{r['server']}.txt"
+            (out / name).write_text(r.pop("raw"))
     (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     text = render(results, meta)
     (out / "report.md").write_text(text)
