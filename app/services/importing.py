@@ -56,7 +56,6 @@ from app.services.urls import InvalidUrl, normalize_url
 # and per-batch lookups are a small share of the work, small enough to hold in memory.
 BATCH_LINES = 5000
 MAX_ERRORS = 1000
-SQLITE_CACHE_KIB = 128 * 1024
 MAX_REMEMBERED = 200_000  # ids per type an import remembers as stored
 CHUNK = 500  # ids per IN (...) list
 VERBS = ("imported", "updated", "unchanged")
@@ -307,9 +306,6 @@ def _run_batch(
 ) -> None:
     try:
         with database.write.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                # Index pages stay cached between batches (default: 2 MB per connection).
-                conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             work = _Batch(conn, stored)
             for type_ in EXPORTED_TYPES:
                 entries = [e for e in batch if e.type == type_]
