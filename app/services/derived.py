@@ -17,10 +17,21 @@ from app.services import balance as balance_rules
 from app.services.dispute import dispute, is_by_accused
 from app.services.statements import part_of_pairs
 
+_DERIVED = (
+    Claim.stated_on,
+    Claim.dispute_status,
+    Claim.first_response_on,
+    Claim.response_lag_days,
+    Claim.support,
+    Claim.refute,
+    Claim.balance,
+)
 
-def refresh_claim(session: Session, claim_id: uuid.UUID) -> None:
+
+def refresh_claim(session: Session, claim_id: uuid.UUID) -> bool:
+    """Recompute the claim's stored dispute status and balance; True when they changed."""
     session.flush()
-    stated_on = session.execute(select(Claim.stated_on).where(Claim.id == claim_id)).scalar_one()
+    stated_on, *before = session.execute(select(*_DERIVED).where(Claim.id == claim_id)).one()
     accused = set(
         session.execute(
             select(ClaimAccused.actor_id).where(ClaimAccused.claim_id == claim_id)
@@ -49,6 +60,14 @@ def refresh_claim(session: Session, claim_id: uuid.UUID) -> None:
         ).all()
     ]
     weights = balance_rules.balance(items)
+    after = [
+        str(result.status),
+        result.first_response_on,
+        result.response_lag_days,
+        weights.support,
+        weights.refute,
+        weights.balance,
+    ]
     session.execute(
         update(Claim)
         .where(Claim.id == claim_id)
@@ -62,13 +81,10 @@ def refresh_claim(session: Session, claim_id: uuid.UUID) -> None:
         )
         .execution_options(synchronize_session="fetch")
     )
+    return before != after
 
 
-def dossier_changed(session: Session, claim_id: uuid.UUID) -> None:
-    """A response, an evidence item or the verdict of the claim changed: recompute what
-    derives from them, and move the claim's updated_at so that ``updated_since`` and
-    ``sort=updated_at`` see the change (its version, which guards its own fields, stays)."""
-    refresh_claim(session, claim_id)
+def _touch(session: Session, claim_id: uuid.UUID) -> None:
     session.execute(
         update(Claim)
         .where(Claim.id == claim_id)
@@ -77,12 +93,22 @@ def dossier_changed(session: Session, claim_id: uuid.UUID) -> None:
     )
 
 
+def dossier_changed(session: Session, claim_id: uuid.UUID) -> None:
+    """A response, an evidence item or the verdict of the claim changed: recompute what
+    derives from them, and move the claim's updated_at so that ``updated_since`` and
+    ``sort=updated_at`` see the change (its version, which guards its own fields, stays)."""
+    refresh_claim(session, claim_id)
+    _touch(session, claim_id)
+
+
 def refresh_claims_answered_by(session: Session, actor_id: uuid.UUID) -> None:
-    """After a part_of relation of ``actor_id`` changes: refresh the claims it answered."""
+    """After a part_of relation of ``actor_id`` changes: refresh the claims it answered, and
+    move updated_at of those whose status changed, so that ``updated_since`` sees them."""
     claim_ids = set(
         session.execute(
             select(ClaimResponse.claim_id).where(ClaimResponse.responder_id == actor_id)
         ).scalars()
     )
     for claim_id in claim_ids:
-        refresh_claim(session, claim_id)
+        if refresh_claim(session, claim_id):
+            _touch(session, claim_id)

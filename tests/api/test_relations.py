@@ -403,3 +403,21 @@ def test_a_relation_cannot_end_before_it_begins(client, h):
     assert client.get(url).json() == relation
     assert client.patch(url, headers=h, json={"until": None}).status_code == 200
     assert client.patch(url, headers=h, json={"since": "2020-01-01"}).status_code == 200
+
+
+def test_a_status_changed_by_part_of_moves_the_claims_updated_at(client, h, ministry_denies):
+    claim, _ = ministry_denies
+    before = client.get(f"/v1/claims/{claim['id']}").json()["updated_at"]
+    unrelated = make_relation(client, h, "mfa", "affiliated_with", "us-state-department")
+    assert client.get(f"/v1/claims/{claim['id']}").json()["updated_at"] == before
+
+    relation = make_relation(client, h, "mfa", "part_of", "russia")
+
+    moved = client.get(f"/v1/claims/{claim['id']}").json()["updated_at"]
+    assert moved > before
+    since = client.get("/v1/claims", params={"updated_since": moved}).json()["items"]
+    assert ids(since) == [claim["id"]]
+    assert client.delete(f"/v1/relations/{unrelated['id']}", headers=h).status_code == 204
+    assert client.get(f"/v1/claims/{claim['id']}").json()["updated_at"] == moved
+    assert client.delete(f"/v1/relations/{relation['id']}", headers=h).status_code == 204
+    assert client.get(f"/v1/claims/{claim['id']}").json()["updated_at"] > moved
