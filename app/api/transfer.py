@@ -24,6 +24,7 @@ router = APIRouter(prefix="/v1", tags=["transfer"])
 NDJSON = "application/x-ndjson"
 # The request body is kept in memory up to this size, then on disk, never whole in memory.
 SPOOL_BYTES = 8 * 1024 * 1024
+HTTP_BATCH_LINES = 1000
 _LINES_SCHEMA = {
     "type": "string",
     "description": "One JSON object a line: a header line, then records, each with a `type`.",
@@ -93,8 +94,8 @@ async def import_records(
     request: Request, database: DatabaseDep, settings: SettingsDep, principal: Admin
 ) -> ImportResult:
     """Load a file written by `GET /v1/export` (or `contested export`). The body streams
-    and is not held to the request size cap; each line is, instead. Lines are loaded a
-    batch at a time, each batch in one transaction; a record whose id is stored is
+    and is not held to the request size cap; each line is, instead. Lines are loaded
+    1,000 at a time, each batch in one transaction; a record whose id is stored is
     updated when it differs and left alone when it is equal, so that importing a file
     twice changes nothing. A bad line (not JSON, an unknown type, a field the API would
     refuse, an id that names nothing) is skipped and reported with its number; the good
@@ -114,6 +115,8 @@ async def import_records(
                     key_id=principal.key_id,
                     request_id=request_id(request),
                     max_line_bytes=settings.max_body_bytes,
+                    # Short transactions: the server's other writers wait for each one.
+                    batch_lines=HTTP_BATCH_LINES,
                 )
             )
         except ImportRefused as exc:
