@@ -68,7 +68,11 @@ SCALING = ["list", "filtered", "search", "dossier"]
 # Decided once, at the start: the archives of bench/make_archive.py when there is one at
 # every size of the run (so that sizes compare like with like), else bench/make_data.py
 # files (made when missing).
-ARCHIVES = all((DATA / f"archive-{s}.db").exists() for s in SIZES)
+# BENCH_DATA=archive or make_data forces one.
+ARCHIVES = os.environ.get("BENCH_DATA", "") == "archive" or (
+    os.environ.get("BENCH_DATA", "") != "make_data"
+    and all((DATA / f"archive-{s}.db").exists() for s in SIZES)
+)
 
 
 def source_file(size: str) -> Path:
@@ -701,11 +705,7 @@ def render(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     lines += [
         f"Run `{meta['run']}`, {meta['started']} to {meta['finished']}; load average before "
         f"the run {meta['loadavg']}."
-        + (
-            f" Measured in an earlier run and merged here: run {meta['merged']}."
-            if "merged" in meta
-            else ""
-        ),
+        + (f" Merged in: {meta['merged']}." if "merged" in meta else ""),
         "",
         f"- Machine: {meta['machine']['cpu']}, {meta['machine']['memory']}, Linux "
         f"{meta['machine']['kernel']}; Python {meta['machine']['python']}.",
@@ -877,14 +877,25 @@ def main() -> None:
         if size in meta["pg_sizes"]:
             results += postgres_size(size, p, out)
     merge_from = os.environ.get("BENCH_MERGE")
-    if merge_from:  # add the sizes of an earlier run that this one did not measure
+    if merge_from:  # add what an earlier run measured and this one did not
         earlier = json.loads(Path(merge_from, "results.json").read_text())
-        kept = [s for s in earlier["meta"]["sizes"] if s not in SIZES]
-        results = [r for r in earlier["results"] if r["size"] in kept] + results
-        meta["sizes"] = kept + meta["sizes"]
-        meta["pg_sizes"] = [s for s in earlier["meta"]["pg_sizes"] if s in kept] + meta["pg_sizes"]
-        meta["params"] |= {s: earlier["meta"]["params"][s] for s in kept}
-        meta["merged"] = f"{earlier['meta']['run']} ({', '.join(kept)})"
+        done = {(r["size"], r["backend"]) for r in results}
+        kept = [r for r in earlier["results"] if (r["size"], r["backend"]) not in done]
+        results = kept + results
+        old_meta = earlier["meta"]
+        sizes = {r["size"] for r in kept if r["backend"] == "sqlite"}
+        meta["sizes"] = [s for s in old_meta["sizes"] if s in sizes] + meta["sizes"]
+        pg = {r["size"] for r in kept if r["backend"] == "postgresql"}
+        meta["pg_sizes"] = [s for s in old_meta["pg_sizes"] if s in pg] + meta["pg_sizes"]
+        meta["params"] = {
+            s: old_meta["params"][s] for s in old_meta["params"] if s not in meta["params"]
+        } | meta["params"]
+        pairs = sorted({(r["size"], r["backend"]) for r in kept})
+        merged = ", ".join(f"{size} on {backend}" for size, backend in pairs)
+        previous = old_meta.get("merged", "")
+        meta["merged"] = f"{merged} from run `{old_meta['run']}`" + (
+            f" (itself with {previous})" if previous else ""
+        )
     meta["finished"] = datetime.now(UTC).strftime("%H:%M UTC")
     meta["machine"] = machine()
     for r in results:
