@@ -411,8 +411,8 @@ def threaded(responses: list[dict]) -> list[dict]:
 
 
 async def dossier(request: Request) -> JSONResponse:
-    """app.services.claims.get_dossier(): the stored dispute status and balance, the
-    weights of the evidence computed as the app computes them."""
+    """app.services.claims.get_dossier(): the stored dispute status; the weights and the
+    balance computed from the evidence as the app computes them."""
     claim_id = request.path_params["claim_id"].replace("-", "")
     db = request.app.state.db
     db.execute("BEGIN")
@@ -482,6 +482,9 @@ async def dossier(request: Request) -> JSONResponse:
         }
         for e in evidence
     ]
+    # Computed from the evidence, as the app's dossier does (not the stored columns).
+    support = sum(e["weight"] for e in evidence_items if e["bearing"] == "supports")
+    refute = sum(e["weight"] for e in evidence_items if e["bearing"] == "refutes")
     body = {
         "id": uuid_str(c[0]),
         "version": c[1],
@@ -510,9 +513,9 @@ async def dossier(request: Request) -> JSONResponse:
         },
         "dispute": {"status": c[8], "first_response_on": c[9], "response_lag_days": c[10]},
         "balance": {
-            "support": c[11],
-            "refute": c[12],
-            "balance": c[13],
+            "support": round(support, 4),
+            "refute": round(refute, 4),
+            "balance": round((support - refute) / (support + refute + 1), 4),
             "contributions": [
                 {"evidence_id": e["id"], "bearing": e["bearing"], "weight": e["weight"]}
                 for e in evidence_items
