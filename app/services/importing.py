@@ -19,6 +19,8 @@ imported rows as for any other write. Unchanged records write nothing.
 from __future__ import annotations
 
 import json
+import random
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -30,7 +32,8 @@ from typing import IO, Any
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.db import Database
+from app.db import Database, is_serialization_failure
+from app.errors import ServiceUnavailable
 from app.models import Claim, ClaimAccused, ClaimResponse, Evidence, Verdict
 from app.models.common import UNDATED, default_precision, new_id
 from app.models.revision import Operation
@@ -58,6 +61,10 @@ BATCH_LINES = 5000
 MAX_ERRORS = 1000
 MAX_REMEMBERED = 200_000  # ids per type an import remembers as stored
 CHUNK = 500  # ids per IN (...) list
+# A batch that PostgreSQL rolls back for a serialization failure or deadlock is run again,
+# this often, before the import stops (the request body cannot be replayed, so the batch
+# is retried here rather than the whole request).
+BATCH_RETRIES = 3
 VERBS = ("imported", "updated", "unchanged")
 # Which record type each reference field names.
 REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -305,13 +312,7 @@ def _run_batch(
     stored: dict[str, set[uuid.UUID]],
 ) -> None:
     try:
-        with database.write.begin() as conn:
-            work = _Batch(conn, stored)
-            for type_ in EXPORTED_TYPES:
-                entries = [e for e in batch if e.type == type_]
-                if entries:
-                    work.load(BY_TYPE[type_], entries)
-            work.finish(key_id, request_id)
+        work = _write_batch(database, batch, key_id, request_id, stored)
     except IntegrityError:
         # A constraint the checks above did not foresee: load the lines one by one, so
         # that only the line at fault is lost (and named).
@@ -330,6 +331,42 @@ def _run_batch(
         if len(ids) >= MAX_REMEMBERED:
             ids.clear()  # forget, and look up again: memory stays bounded
         ids.add(row_id)
+
+
+def _write_batch(
+    database: Database,
+    batch: list[Entry],
+    key_id: uuid.UUID | None,
+    request_id: str | None,
+    stored: dict[str, set[uuid.UUID]],
+) -> _Batch:
+    """One batch in one transaction, run again after a serialization failure (each
+    attempt starts afresh: ``stored`` only changes once a batch has committed)."""
+    for attempt in range(BATCH_RETRIES + 1):
+        try:
+            with database.write.begin() as conn:
+                work = _Batch(conn, stored)
+                for type_ in EXPORTED_TYPES:
+                    entries = [e for e in batch if e.type == type_]
+                    if entries:
+                        work.load(BY_TYPE[type_], entries)
+                work.finish(key_id, request_id)
+            return work
+        except IntegrityError:
+            raise
+        except Exception as exc:
+            if not is_serialization_failure(exc):
+                raise
+            if attempt == BATCH_RETRIES:
+                raise ServiceUnavailable(
+                    f"the batch from line {batch[0].line} kept colliding with concurrent "
+                    "writes; the lines before it are stored, and importing the file again "
+                    "loads the rest (an import is idempotent)",
+                    headers={"Retry-After": "1"},
+                ) from exc
+            # Jittered backoff, so that the colliding transactions part ways.
+            time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:

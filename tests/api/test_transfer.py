@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from psycopg.errors import SerializationFailure
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from app.db import Database
 from app.models import Revision
 from app.models.api_key import Role
+from app.services import importing
 from app.services.audit import snapshot_of, verify
 from app.services.keys import create_key
 from tests.conftest import empty
@@ -278,3 +281,44 @@ def test_import_refuses_other_media_types_and_formats(client, auth):
     response = client.post("/v1/import", content=other, headers={**headers, **NDJSON})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def collide(monkeypatch: Any, times: int) -> list[int]:
+    """Make the next ``times`` import batches fail at their end as PostgreSQL does when
+    it rolls a transaction back for a serialization failure."""
+    attempts: list[int] = []
+    finish = importing._Batch.finish
+
+    def failing_finish(self: Any, *args: Any) -> None:
+        finish(self, *args)
+        attempts.append(1)
+        if len(attempts) <= times:
+            raise OperationalError("COMMIT", None, SerializationFailure("could not serialize"))
+
+    monkeypatch.setattr(importing._Batch, "finish", failing_finish)
+    return attempts
+
+
+def test_an_import_batch_that_collides_is_run_again(client, seeded, auth, db, monkeypatch):
+    first = export(client, auth("editor"))
+    admin = admin_after_emptying(db)
+    attempts = collide(monkeypatch, times=2)
+    body = client.post("/v1/import", content=first, headers=admin).json()
+    assert body["errors"] == [] and len(attempts) == 3
+    assert export(client, admin) == first
+    with snapshot_of(db) as conn:
+        assert verify(conn).ok
+
+
+def test_an_import_that_keeps_colliding_stops_with_503_and_can_be_run_again(
+    client, seeded, auth, db, monkeypatch
+):
+    first = export(client, auth("editor"))
+    admin = admin_after_emptying(db)
+    collide(monkeypatch, times=importing.BATCH_RETRIES + 1)
+    refused = client.post("/v1/import", content=first, headers=admin)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
+    assert "importing the file again" in refused.json()["detail"]
+    monkeypatch.undo()
+    assert client.post("/v1/import", content=first, headers=admin).json()["errors"] == []
+    assert export(client, admin) == first
