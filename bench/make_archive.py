@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.models.common import new_id  # noqa: E402
+from bench.make_data import DETAILS, TAGS, VERBS  # noqa: E402
 
 ACTORS, EVENTS, RELATIONS = 3000, 600, 400
 CONTESTED = str(ROOT / ".venv" / "bin" / "contested")
@@ -102,23 +103,6 @@ PROSE = {
     ),
 }
 TEXT = {language: prose.split() for language, prose in PROSE.items()}
-VERBS = [
-    "planned terrorist acts in", "financed fighters travelling to", "recruited students in",
-    "smuggled weapons through", "coordinated attacks from", "shelled residential areas of",
-    "detained journalists in", "tortured detainees in", "staged a provocation in",
-    "ran a propaganda campaign targeting", "killed civilians during an operation in",
-]
-DETAILS = [
-    "", " in the autumn of the same year", " with the help of foreign intelligence services",
-    ", according to intercepted messages", " using money transfers disguised as charity",
-    ", acting on orders from its leadership abroad", " through a network of sleeper cells",
-    ", a claim based on the confession of a detained member",
-]
-TAGS = [
-    "terrorism", "financing", "recruitment", "weapons", "propaganda", "torture", "detention",
-    "civilians", "shelling", "central-asia", "north-caucasus", "syria", "iraq", "afghanistan",
-    "telegram", "confession", "extremism", "border", "drones", "kidnapping", "cyber", "trial",
-]
 ACTOR_KINDS = ["state_agency", "government", "armed_group", "media_outlet", "ngo", "court",
                "person", "company"]
 EVENT_KINDS = ["attack", "plot", "arrest", "trial", "operation", "protest", "campaign", "other"]
