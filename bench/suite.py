@@ -56,6 +56,7 @@ CLAIMS = {"10k": 10_000, "1m": 1_000_000}
 # Scenarios timed by one request only, not loaded: the stats are full scans, and at a
 # million claims one request takes seconds (BENCH_UNLOADED, "size:scenario ...").
 UNLOADED = set(os.environ.get("BENCH_UNLOADED", "1m:stats").split())
+SKIPPED = set(os.environ.get("BENCH_SKIP", "").split())  # "size:scenario ...": not run
 PORTS = {"contested": 8101, "floor": 8102, "datasette": 8103, "writer": 8104}
 READS = ["dossier", "list", "deep_page", "filtered", "search", "timeline", "stats"]
 # Reads whose 1M p50 must stay within 2x of their 10k p50.
@@ -509,6 +510,8 @@ def read_scenarios(
 ) -> list[dict[str, Any]]:
     results = []
     for scenario in READS:
+        if f"{size}:{scenario}" in SKIPPED:
+            continue
         for name, server in servers.items():
             path = paths[scenario][name]
             if path is None:
@@ -896,6 +899,8 @@ def main() -> None:
         meta["merged"] = f"{merged} from run `{old_meta['run']}`" + (
             f" (itself with {previous})" if previous else ""
         )
+    meta["sizes"].sort(key=CLAIMS.get)
+    meta["pg_sizes"].sort(key=CLAIMS.get)
     meta["finished"] = datetime.now(UTC).strftime("%H:%M UTC")
     meta["machine"] = machine()
     for r in results:
