@@ -131,15 +131,18 @@ def _month(conn: _Filtered, column: Any) -> Any:
 def _top(
     conn: _Filtered, actor_column: Any, source: Any, joins: Any = None
 ) -> list[dict[str, Any]]:
-    stmt = select(Actor.id, Actor.slug, Actor.name, func.count().label("claims")).select_from(
+    # Counted per actor id first, then joined to the few thousand actors for names: grouping
+    # the joined rows by id, slug and name instead cost 7-29 s at 1M claims on SQLite.
+    counted = select(actor_column.label("actor_id"), func.count().label("claims")).select_from(
         source
     )
     if joins is not None:
-        stmt = stmt.join(*joins)
+        counted = counted.join(*joins)
+    per_actor = counted.group_by(actor_column).subquery()
     rows = conn.execute(
-        stmt.join(Actor, Actor.id == actor_column)
-        .group_by(Actor.id, Actor.slug, Actor.name)
-        .order_by(func.count().desc(), Actor.slug)
+        select(Actor.id, Actor.slug, Actor.name, per_actor.c.claims)
+        .join(per_actor, per_actor.c.actor_id == Actor.id)
+        .order_by(per_actor.c.claims.desc(), Actor.slug)
         .limit(TOP)
     ).all()
     return [
