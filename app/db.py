@@ -5,10 +5,21 @@ SQLite gets two engines on the same file: readers begin deferred transactions
 ``BEGIN IMMEDIATE`` so that a transaction which reads and then writes takes the
 lock up front instead of failing with "database is locked" half-way.
 PostgreSQL uses one engine for both.
+
+SQLite writers also queue on a lock of their own before ``BEGIN IMMEDIATE`` (see
+``_WriteGate``): SQLite's busy handler polls with sleeps that grow to 100 ms, so a
+writer that has waited a while loses the lock to every newcomer and, under a steady
+write load, can wait out the whole busy timeout behind transactions that each last
+milliseconds.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from app.config import Settings
@@ -59,8 +71,136 @@ class Database:
             self.write.dispose()
 
 
+class _WriteGate:
+    """One writing transaction at a time across the server's processes, taken in turn.
+
+    Acquired just before ``BEGIN IMMEDIATE`` and released once the transaction has ended.
+    The threads of one process queue first come, first served; the one at the head then
+    takes an exclusive ``flock`` on ``lock_path``, polled every millisecond, which the
+    head of every other process's queue polls just as often. SQLite's own busy handler
+    then finds the database free. A wait longer than the busy timeout fails as SQLite
+    would ("database is locked", a 503), so that a stuck writer cannot hang the others.
+    The kernel drops the ``flock`` of a process that dies.
+    """
+
+    def __init__(self, timeout_s: float, lock_path: str | None) -> None:
+        self.timeout_s = timeout_s
+        self.lock_path = lock_path
+        self._lock = threading.Lock()
+        self._tickets: list[threading.Lock] = []  # waiters, first come first served
+        self._busy = False
+        self._fd: int | None = None
+        self._fd_pid = 0
+
+    def acquire(self) -> None:
+        deadline = time.monotonic() + self.timeout_s
+        self._take_turn(deadline)
+        try:
+            self._lock_file(deadline)
+        except BaseException:
+            self._hand_over()
+            raise
+
+    def release(self) -> None:
+        try:
+            if self.lock_path is not None and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._hand_over()
+
+    def _take_turn(self, deadline: float) -> None:
+        with self._lock:
+            if not self._busy and not self._tickets:
+                self._busy = True
+                return
+            ticket = threading.Lock()
+            ticket.acquire()
+            self._tickets.append(ticket)
+        if ticket.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return  # handed over by _hand_over(), still marked busy
+        with self._lock:
+            if ticket in self._tickets:
+                self._tickets.remove(ticket)
+                raise _locked()
+        # Handed over between the timeout and the check above: the turn is ours.
+
+    def _hand_over(self) -> None:
+        with self._lock:
+            if self._tickets:
+                self._tickets.pop(0).release()  # stays busy: the next writer's turn
+            else:
+                self._busy = False
+
+    def _lock_file(self, deadline: float) -> None:
+        if self.lock_path is None:
+            return
+        if self._fd is None or self._fd_pid != os.getpid():
+            # A forked child must not share its parent's open file (and so its flock).
+            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._fd_pid = os.getpid()
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise _locked() from None
+                # A short, constant poll: unlike SQLite's growing sleeps it does not
+                # put the writer that has waited longest behind every newcomer.
+                time.sleep(0.001)
+
+
+def _locked() -> DBAPIError:
+    return OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+
+
+def _gated_connection(gate: _WriteGate) -> type[sqlite3.Connection]:
+    """A driver connection that lets go of ``gate`` when its transaction ends."""
+
+    class GatedConnection(sqlite3.Connection):
+        holds_gate = False
+
+        def let_go(self) -> None:
+            if self.holds_gate:
+                self.holds_gate = False
+                gate.release()
+
+        def commit(self) -> None:
+            try:
+                super().commit()
+            finally:
+                if not self.in_transaction:
+                    self.let_go()
+
+        def rollback(self) -> None:
+            try:
+                super().rollback()
+            finally:
+                self.let_go()
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                self.let_go()
+
+    return GatedConnection
+
+
 def _sqlite_engine(url: str, settings: Settings, begin: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    gate = None
+    if begin != "BEGIN":
+        database = make_url(url).database
+        on_disk = (
+            bool(database) and database != ":memory:" and not str(database).startswith("file:")
+        )
+        gate = _WriteGate(
+            settings.sqlite_busy_timeout_ms / 1000, f"{database}-writers" if on_disk else None
+        )
+    connect_args: dict[str, Any] = {"check_same_thread": False}
+    if gate is not None:
+        connect_args["factory"] = _gated_connection(gate)
+    engine = create_engine(url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -75,7 +215,17 @@ def _sqlite_engine(url: str, settings: Settings, begin: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql(begin)
+        if gate is None:
+            conn.exec_driver_sql(begin)
+            return
+        dbapi_conn: Any = conn.connection.dbapi_connection
+        gate.acquire()
+        dbapi_conn.holds_gate = True
+        try:
+            conn.exec_driver_sql(begin)
+        except BaseException:
+            dbapi_conn.let_go()
+            raise
 
     return engine
 
