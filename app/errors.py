@@ -146,6 +146,16 @@ class ServiceUnavailable(ContestedError):
     status = 503
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database did not serve the request in time: its write lock, or a connection
+    from the pool, stayed taken past the timeout, or it could not be reached."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database is busy or unreachable; retry shortly", headers={"Retry-After": "1"}
+        )
+
+
 class UnsupportedMediaType(ContestedError):
     status = 415
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import anyio
 from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.body_limit import STREAMED_PATHS
 from app.api.problems import problem_response
 from app.db import Database
-from app.errors import ContestedError, ServiceUnavailable, Unauthorized
+from app.errors import ContestedError, DatabaseUnavailable, Unauthorized
 from app.models.common import utcnow
 from app.services import idempotency
 from app.services.idempotency import Claimed, StoredResponse
@@ -84,13 +85,9 @@ class IdempotencyMiddleware:
             return  # nobody to answer, and nothing was claimed
         except ContestedError as exc:
             return await _problem(scope, receive, send, exc)
-        except OperationalError as exc:
-            log.warning("idempotency store unavailable: %s", exc.orig)
-            unavailable = ServiceUnavailable(
-                "the database is busy or unreachable; retry shortly",
-                headers={"Retry-After": "1"},
-            )
-            return await _problem(scope, receive, send, unavailable)
+        except (OperationalError, PoolTimeout) as exc:
+            log.warning("idempotency store unavailable: %s", getattr(exc, "orig", None) or exc)
+            return await _problem(scope, receive, send, DatabaseUnavailable())
 
         if isinstance(outcome, Claimed):
             await self._run_and_keep(scope, receive, send, body, db, outcome.record_id)

@@ -9,10 +9,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.routing import allowed_methods
-from app.errors import PROBLEM_MEDIA_TYPE, ContestedError, ProblemItem, problem_body
+from app.errors import (
+    PROBLEM_MEDIA_TYPE,
+    ContestedError,
+    DatabaseUnavailable,
+    ProblemItem,
+    problem_body,
+)
 
 log = logging.getLogger("contested")
 
@@ -31,6 +38,17 @@ def problem_response(
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
     )
+
+
+# The database could not serve the request in time (a lock or a pooled connection stayed
+# taken past its timeout, or the server is down): a 503 the client may retry, not a 500.
+DATABASE_UNAVAILABLE = (OperationalError, PoolTimeout)
+
+
+def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", getattr(exc, "orig", None) or exc)
+    problem = DatabaseUnavailable()
+    return problem_response(request, problem.status, problem.detail, headers=problem.headers)
 
 
 def _pointer(parts: tuple[Any, ...]) -> str:
@@ -87,17 +105,16 @@ def install(app: FastAPI) -> None:
             type_="urn:contested:problem:conflict",
         )
 
-    @app.exception_handler(OperationalError)
-    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
-        log.warning("database unavailable: %s", exc.orig)
-        return problem_response(
-            request,
-            503,
-            "the database is busy or unreachable; retry shortly",
-            headers={"Retry-After": "1"},
-        )
+    for kind in DATABASE_UNAVAILABLE:
+
+        @app.exception_handler(kind)
+        async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+            return database_unavailable(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, DATABASE_UNAVAILABLE):
+            # Raised in a middleware (idempotency, authentication), outside the handlers above.
+            return database_unavailable(request, exc)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(request, 500, "an unexpected error occurred; it has been logged")
