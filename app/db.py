@@ -16,12 +16,13 @@ milliseconds.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from sqlmodel import Session
 from app.config import Settings
 from app.services import history as _history_hooks  # noqa: F401  (a revision for every write)
 from app.services import search as _search_hooks  # noqa: F401  (keeps the search index in step)
+
+log = logging.getLogger("contested")
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,12 @@ class _WriteGate:
             return
         if self._fd is None or self._fd_pid != os.getpid():
             # A forked child must not share its parent's open file (and so its flock).
-            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                self._fd = _open_lock_file(self.lock_path)
+            except OSError as exc:
+                log.warning("writers queue on SQLite's busy handler alone: %s", exc)
+                self.lock_path = None
+                return
             self._fd_pid = os.getpid()
         while True:
             try:
@@ -148,6 +156,18 @@ class _WriteGate:
                 # A short, constant poll: unlike SQLite's growing sleeps it does not
                 # put the writer that has waited longest behind every newcomer.
                 time.sleep(0.001)
+
+
+def _open_lock_file(path: str) -> int:
+    """Open (or create) the writers' lock file with the database file's permissions, as
+    SQLite does for its -wal and -shm files, so that every user who may write the
+    database may take the lock."""
+    database = path.removesuffix("-writers")
+    mode = os.stat(database).st_mode & 0o666 if os.path.exists(database) else 0o644
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, mode)
+    with suppress(OSError):  # not the owner: the mode is whatever the owner made it
+        os.fchmod(fd, mode)
+    return fd
 
 
 def _locked() -> DBAPIError:

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from app.config import Settings
@@ -87,3 +88,19 @@ def test_a_writer_that_waits_out_the_busy_timeout_fails_as_sqlite_would(tmp_path
     finally:
         holder.dispose()
         waiter.dispose()
+
+
+def test_writes_go_on_when_the_lock_file_cannot_be_opened(tmp_path):
+    """Say, another user's file: the writers then queue on SQLite's busy handler alone."""
+    url = f"sqlite:///{tmp_path / 'plain.db'}"
+    migrations.upgrade(url)
+    (tmp_path / "plain.db-writers").mkdir()  # opening it for writing fails
+    database = open_database(Settings(database_url=url))
+    try:
+        for statement in ("CREATE TABLE t (n)", "INSERT INTO t VALUES (1)"):
+            with database.unit_of_work() as session:
+                session.execute(text(statement))
+        with database.reading() as conn:
+            assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    finally:
+        database.dispose()
