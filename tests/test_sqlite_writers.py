@@ -61,11 +61,11 @@ def test_many_writers_on_two_workers_all_succeed(tmp_path):
         with ThreadPoolExecutor(WRITERS + READERS) as pool:
             readers = [pool.submit(read) for _ in range(READERS)]
             writers = [pool.submit(write, n) for n in range(WRITERS)]
-            for future in writers:
-                statuses += future.result()
+            for writer in writers:
+                statuses += writer.result()
             done.set()
-            for future in readers:
-                future.result()
+            for reader in readers:
+                reader.result()
 
     assert sorted(set(statuses)) == [201], {s: statuses.count(s) for s in set(statuses)}
     assert len(statuses) == WRITERS * POSTS_EACH
