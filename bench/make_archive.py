@@ -46,7 +46,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.models.common import new_id  # noqa: E402
-from bench.make_data import DETAILS, TAGS, VERBS  # noqa: E402
+from bench.make_data import (  # noqa: E402
+    ARABIC,
+    ARABIC_PLACES,
+    CYRILLIC,
+    CYRILLIC_PLACES,
+    DETAILS,
+    PLACES,
+    TAGS,
+    VERBS,
+)
 
 ACTORS, EVENTS, RELATIONS = 3000, 600, 400
 CONTESTED = str(ROOT / ".venv" / "bin" / "contested")
@@ -57,21 +66,6 @@ LATIN = [
     "People's Army", "Resistance Council", "News Agency", "Human Rights Group",
     "Supreme Court", "Border Service", "Police Department", "Jamaat", "Battalion",
 ]
-PLACES = [
-    "Volgograd", "Dagestan", "Chechnya", "Idlib", "Aleppo", "Raqqa", "Mosul", "Kabul",
-    "Tashkent", "Bishkek", "Dushanbe", "Moscow", "Kazan", "Ufa", "Homs", "Deir ez-Zor",
-]
-CYRILLIC = [
-    "Федеральная служба безопасности", "Министерство внутренних дел", "Следственный комитет",
-    "Генеральная прокуратура", "Национальная гвардия", "Пограничная служба", "Джамаат",
-    "Батальон", "Фронт освобождения", "Информационное агентство", "Верховный суд",
-]
-CYRILLIC_PLACES = ["Волгограда", "Дагестана", "Чечни", "Москвы", "Казани", "Уфы", "Сирии"]
-ARABIC = [
-    "هيئة تحرير الشام", "كتيبة التوحيد والجهاد", "جبهة النصرة", "وزارة الداخلية",
-    "جيش الإسلام", "المجلس العسكري", "وكالة الأنباء", "المحكمة العليا", "لواء الحق",
-]
-ARABIC_PLACES = ["إدلب", "حلب", "الرقة", "الموصل", "حمص", "دير الزور", "دمشق"]
 PROSE = {
     "en": (
         "the cell planned attacks on crowded places and received money from abroad "
