@@ -18,7 +18,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,7 +28,7 @@ from app.models.claim import ClaimSort
 from app.services import claim_list
 from app.services.claim_list import ClaimFilters
 from app.services.claimreview import claim_url
-from app.services.partial_dates import iso_at_precision
+from app.services.partial_dates import iso_at_precision, utc_instant
 from app.services.reads import Conn
 
 BOM = "\ufeff"  # so that Excel reads the file as UTF-8
@@ -69,14 +69,6 @@ def _date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
-
-
-def _instant(value: Any) -> str:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return str(value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
 
 
 def _count(model: Any, *where: Any) -> Any:
@@ -129,7 +121,7 @@ def _cells(claim_id: uuid.UUID, item: dict[str, Any], figures: Any, base_url: st
         figures.refutes,
         figures.context,
         figures.sources,
-        _instant(item["updated_at"]),
+        utc_instant(item["updated_at"]),
     ]
     return [neutralise(cell) if isinstance(cell, str) else cell for cell in cells]
 

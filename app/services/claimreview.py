@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 from app.errors import NotFound
 from app.models import Actor, Claim, ClaimSource, Source, Verdict
 from app.models.claimreview import SCHEMA_ORG
-from app.services.partial_dates import iso_at_precision
+from app.services.partial_dates import iso_at_precision, utc_instant
 from app.services.reads import Conn, fetch_one
 
 # Google's 1-5 truth scale (1 false ... 5 true), so that aggregators can set these next
@@ -115,10 +115,6 @@ def _appearance(source: Appearance) -> dict[str, Any]:
     return found
 
 
-def _instant(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def rating(verdict: str) -> dict[str, Any]:
     """The schema.org Rating of a verdict other than unassessed."""
     value, label = RATINGS[verdict]
@@ -147,7 +143,7 @@ def claim_review(claim: ReviewedClaim, publisher: Party, base_url: str) -> dict[
         "author": _party(publisher),
     }
     if claim.reviewed_at is not None:
-        review["datePublished"] = _instant(claim.reviewed_at)
+        review["datePublished"] = utc_instant(claim.reviewed_at)
     review["reviewRating"] = rating(claim.rating)
     if claim.rationale:
         review["reviewBody"] = claim.rationale

@@ -19,11 +19,9 @@ URLs), which the import computes again.
 from __future__ import annotations
 
 import json
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Connection, Table, select
@@ -45,6 +43,7 @@ from app.models import (
     Source,
     Verdict,
 )
+from app.services.history import plain
 
 FORMAT = "contested-export"
 FORMAT_VERSION = 1
@@ -240,15 +239,6 @@ SPECS: tuple[RecordSpec, ...] = (
 BY_TYPE = {spec.type: spec for spec in SPECS}
 # Written to the file: a claim's verdict travels inside the claim, as "verdict".
 EXPORTED_TYPES = ("actor", "event", "source", "relation", "claim", "response", "evidence")
-
-
-def plain(value: Any) -> Any:
-    """A column value as JSON: UUIDs and dates as strings, timestamps in UTC."""
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
 
 
 def dumps(record: dict[str, Any]) -> str:

@@ -49,7 +49,7 @@ from app.services.export import (
     RecordSpec,
     records_by_id,
 )
-from app.services.export import plain as plain_value
+from app.services.history import plain as plain_value
 from app.services.import_records import RecordMeta, validate
 from app.services.search import tokens
 from app.services.statements import part_of_pairs
