@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field(
         default="FULL", description="SQLite synchronous level in WAL mode: FULL or NORMAL."
     )
+    sqlite_read_cache_mib: int = Field(
+        default=16, ge=1, le=4096, description="SQLite page cache of each read connection, MiB."
+    )
     seed_path: Path = Field(
         default=Path("seeds"), description="Default folder for `contested seed`."
     )

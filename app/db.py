@@ -231,6 +231,11 @@ def _sqlite_engine(url: str, settings: Settings, begin: str) -> Engine:
         cursor.execute(f"PRAGMA synchronous={settings.sqlite_synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        if begin == "BEGIN":
+            # Readers keep more of the file in memory than SQLite's default 2 MiB, which
+            # one page of the claim list with its actors, events and verdicts outgrows
+            # (docs/benchmarks.md); memory is taken only as pages are read.
+            cursor.execute(f"PRAGMA cache_size=-{settings.sqlite_read_cache_mib * 1024}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -93,8 +93,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     if database is not None:
         app.state.db = database
+    # FastAPI tries the routes in this order, at a cost per router passed over: the
+    # reads dashboards poll come first (docs/benchmarks.md).
     for module in (
         claims,
+        search,
+        timelines,
+        track_records,
         claim_csv,
         claimreview,
         verdicts,
@@ -106,9 +111,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         sources,
         history,
         changes,
-        search,
-        timelines,
-        track_records,
         transfer,
         health,
     ):

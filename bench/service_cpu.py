@@ -29,13 +29,11 @@ from bench.prepare import choose  # noqa: E402
 def scenarios(params: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
     from datetime import date
 
-    from pydantic import TypeAdapter
-
-    from app.models.claim import ClaimDossier, ClaimSort, DisputeStatus
-    from app.services import claim_list, claims, search, timelines, track_records
+    from app.api.json_body import JSONBody
+    from app.models.claim import ClaimSort, DisputeStatus
+    from app.services import claim_list, dossier, search, timelines, track_records
     from app.services.claim_list import ClaimFilters
 
-    dossier = TypeAdapter(ClaimDossier)
     newest = ClaimSort.stated_on_desc
     filters = ClaimFilters(
         accused=params["accused"],
@@ -45,9 +43,7 @@ def scenarios(params: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
     )
     claim_id = uuid.UUID(params["dossier"])
     return {
-        "dossier": lambda c: dossier.dump_json(
-            ClaimDossier.model_validate(claims.get_dossier(c, claim_id))
-        ),
+        "dossier": lambda c: JSONBody(dossier.get_dossier(c, claim_id)),
         "list": lambda c: claim_list.list_claims(c, ClaimFilters(), newest, 50, None),
         "deep_page": lambda c: claim_list.list_claims(
             c, ClaimFilters(), newest, 50, params["cursor"]

@@ -28,6 +28,18 @@ def test_every_sqlite_connection_sets_the_pragmas(sqlite_db):
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
 
 
+def test_read_connections_keep_the_configured_page_cache(tmp_path):
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}", sqlite_read_cache_mib=48)
+    database = open_database(settings)
+    try:
+        with database.read.connect() as conn:
+            assert conn.execute(text("PRAGMA cache_size")).scalar() == -48 * 1024
+        with database.write.connect() as conn:  # writers keep SQLite's default
+            assert conn.execute(text("PRAGMA cache_size")).scalar() == -2000
+    finally:
+        database.dispose()
+
+
 def test_writers_begin_immediate_and_readers_do_not(sqlite_db):
     statements: list[str] = []
     from sqlalchemy import event

@@ -16,9 +16,9 @@ from app.api.deps import (
     SearchQuery,
     UnitOfWork,
     etag,
-    link_next,
     page_limit,
 )
+from app.api.json_body import JSONBody, page_body
 from app.api.routing import RetryingRoute
 from app.models.claim import (
     ClaimCreate,
@@ -31,7 +31,7 @@ from app.models.claim import (
 )
 from app.models.claim_response import Stance
 from app.models.common import IsoDate, IsoDateTime
-from app.services import claim_list, claims
+from app.services import claim_list, claims, dossier
 from app.services.claim_list import ClaimFilters
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], route_class=RetryingRoute)
@@ -93,10 +93,9 @@ async def claim_filters(
 Filters = Annotated[ClaimFilters, Depends(claim_filters)]
 
 
-@router.get("", operation_id="listClaims")
+@router.get("", operation_id="listClaims", response_model=ClaimPage)
 async def list_claims(
     request: Request,
-    response: Response,
     conn: Reader,
     filters: Filters,
     sort: Annotated[ClaimSort, Query(description="Order; a leading '-' is descending.")] = (
@@ -104,15 +103,14 @@ async def list_claims(
     ),
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> ClaimPage:
+) -> Response:
     """Claims matching every filter given, newest statement first by default."""
     items, next_cursor = claim_list.list_claims(conn, filters, sort, page_limit(limit), cursor)
-    link_next(request, response, next_cursor)
-    return ClaimPage.model_validate({"items": items, "next_cursor": next_cursor})
+    return page_body(request, items, next_cursor)
 
 
-@router.get("/{claim_id}", operation_id="getClaim")
-async def get_claim(claim_id: uuid.UUID, response: Response, conn: Reader) -> ClaimDossier:
+@router.get("/{claim_id}", operation_id="getClaim", response_model=ClaimDossier)
+async def get_claim(claim_id: uuid.UUID, conn: Reader) -> Response:
     """The dossier: the claim, who is accused, every response (threaded by in_reply_to),
     evidence grouped by bearing, the verdict, the dispute status and the evidence balance.
 
@@ -125,9 +123,8 @@ async def get_claim(claim_id: uuid.UUID, response: Response, conn: Reader) -> Cl
     else 0.5), with R A 1.0, B 0.8, C 0.6, D 0.4, E 0.2, F 0.3 and C 1 1.0, 2 0.8,
     3 0.6, 4 0.4, 5 0.1, 6 0.3; balance = (support - refute) / (support + refute + 1).
     """
-    found = claims.get_dossier(conn, claim_id)
-    response.headers["ETag"] = etag(found["version"])
-    return ClaimDossier.model_validate(found)
+    found = dossier.get_dossier(conn, claim_id)
+    return JSONBody(found, headers={"ETag": etag(found["version"])})
 
 
 @router.post("", operation_id="createClaim", status_code=status.HTTP_201_CREATED)
@@ -139,7 +136,7 @@ def create_claim(
     created = claims.create_claim(session, body, principal)
     response.headers["ETag"] = etag(created.version)
     response.headers["Location"] = f"/v1/claims/{created.id}"
-    return ClaimDossier.model_validate(claims.get_dossier(session, created.id))
+    return ClaimDossier.model_validate(dossier.get_dossier(session, created.id))
 
 
 @router.patch("/{claim_id}", operation_id="updateClaim")
@@ -154,7 +151,7 @@ def update_claim(
     """Change some fields of a claim. A stale If-Match is a 412."""
     updated = claims.update_claim(session, claim_id, body, principal, expected)
     response.headers["ETag"] = etag(updated.version)
-    return ClaimDossier.model_validate(claims.get_dossier(session, claim_id))
+    return ClaimDossier.model_validate(dossier.get_dossier(session, claim_id))
 
 
 @router.delete("/{claim_id}", operation_id="deleteClaim", status_code=status.HTTP_204_NO_CONTENT)

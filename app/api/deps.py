@@ -156,14 +156,18 @@ def page_limit(limit: int | None) -> int:
     return clamp_limit(limit or DEFAULT_LIMIT)
 
 
-def link_next(request: Request, response: Response, next_cursor: str | None) -> None:
-    """Point ``Link: rel="next"`` at the next page, keeping every other parameter."""
-    if next_cursor is None:
-        return
+def next_link(request: Request, next_cursor: str) -> str:
+    """``Link`` header value pointing at the next page, keeping every other parameter."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
     params.append(("cursor", next_cursor))
     url = request.url.replace(query=urlencode(params))
-    response.headers["Link"] = f'<{url}>; rel="next"'
+    return f'<{url}>; rel="next"'
+
+
+def link_next(request: Request, response: Response, next_cursor: str | None) -> None:
+    """Point ``Link: rel="next"`` at the next page, keeping every other parameter."""
+    if next_cursor is not None:
+        response.headers["Link"] = next_link(request, next_cursor)
 
 
 async def refuse_nul_in_url(request: Request) -> None:

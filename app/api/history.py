@@ -31,7 +31,7 @@ from app.models.event import EventPublic
 from app.models.evidence import EvidencePublic
 from app.models.revision import HistoryPage
 from app.models.source import SourcePublic
-from app.services import actors, claim_responses, claims, events, evidence, relations, sources
+from app.services import actors, claim_responses, dossier, events, evidence, relations, sources
 from app.services import history as history_service
 from app.services.restore import restore
 
@@ -203,7 +203,7 @@ def restore_claim(
 ) -> ClaimDossier:
     row = restore(session, "claim", claim_id, expected)
     response.headers["ETag"] = etag(row.version)
-    return ClaimDossier.model_validate(claims.get_dossier(session, row.id))
+    return ClaimDossier.model_validate(dossier.get_dossier(session, row.id))
 
 
 @router.post(

@@ -6,17 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import Cursor, Limit, Reader, link_next, page_limit
+from app.api.deps import Cursor, Limit, Reader, page_limit
+from app.api.json_body import page_body
 from app.models.search import SearchPage, SearchType
 from app.services import search
 
 router = APIRouter(tags=["search"])
 
 
-@router.get("/v1/search", operation_id="search")
+@router.get("/v1/search", operation_id="search", response_model=SearchPage)
 async def search_everything(
     request: Request,
-    response: Response,
     conn: Reader,
     q: Annotated[
         str,
@@ -33,10 +33,9 @@ async def search_everything(
     ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> SearchPage:
+) -> Response:
     """Claims (proposition, quote, translation), responses (quote, translation), actors
     (name and aliases), events and sources (titles) matching every word, best first."""
     kinds = [t.value for t in type] if type else None
     items, next_cursor = search.search(conn, q, kinds, page_limit(limit), cursor)
-    link_next(request, response, next_cursor)
-    return SearchPage.model_validate({"items": items, "next_cursor": next_cursor})
+    return page_body(request, items, next_cursor)

@@ -49,6 +49,7 @@ from app.services.pagination import (
     parse_datetime,
     parse_float,
 )
+from app.services.prepared import Plain, plain_of
 
 Conn = Connection | Session
 
@@ -201,7 +202,7 @@ def _dialect(conn: Conn) -> Dialect:
     return conn.get_bind().dialect if isinstance(conn, Session) else conn.dialect
 
 
-def _links(dialect: str) -> Any:
+def accused_and_tags(dialect: str) -> Any:
     """One JSON value per claim: [[[id, slug, name] of each accused, in order], [tags, sorted]].
 
     One value rather than two halves the JSON parsing per row.
@@ -269,7 +270,7 @@ def _page_sql(
     """Compile the page statement of one request shape: (SQL, positional names, binds)."""
     key = SORTS[sort]
     claimant = aliased(Actor)
-    links = _links(dialect.name)
+    links = accused_and_tags(dialect.name)
     stmt = (
         select(
             Claim.id,
@@ -329,37 +330,32 @@ def _parameters(
     return tuple(processed[n] for n in positions) if positions is not None else processed
 
 
-def _instant(value: Any) -> Any:
-    """A stored UTC timestamp as ISO 8601 with its zone (SQLite keeps it as naive text)."""
-    if isinstance(value, str):
-        return value.replace(" ", "T") + "Z"
-    return value
-
-
-def _item(row: Any) -> dict[str, Any]:
-    """The list item of one row. Ids stay as the driver returns them (32 hex digits on
-    SQLite, UUIDs on PostgreSQL): the response model reads both."""
+def _item(row: Any, plain: Plain) -> dict[str, Any]:
+    """The list item of one row, JSON-ready, in the order of ``ClaimSummary``'s fields."""
     (id_, version, proposition, stated_on, precision, _sort_date, status, balance, created_at,
      updated_at, verdict, event_id, event_slug, event_title, claimant_id, claimant_slug,
      claimant_name, links) = row  # fmt: skip
     accused, tags = json.loads(links) if isinstance(links, str) else links
+    uuid_ = plain.uuid
     return {
-        "id": id_,
+        "id": uuid_(id_),
         "version": version,
         "proposition": proposition,
-        "claimant": {"id": claimant_id, "slug": claimant_slug, "name": claimant_name},
-        "accused": [{"id": a_id, "slug": slug, "name": name} for a_id, slug, name in accused],
+        "claimant": {"id": uuid_(claimant_id), "slug": claimant_slug, "name": claimant_name},
+        "accused": [
+            {"id": uuid_(a_id), "slug": slug, "name": name} for a_id, slug, name in accused
+        ],
         "event": None
         if event_id is None
-        else {"id": event_id, "slug": event_slug, "title": event_title},
+        else {"id": uuid_(event_id), "slug": event_slug, "title": event_title},
         "stated_on": stated_on,
         "stated_on_precision": precision,
         "tags": tags,
         "verdict": verdict,
         "dispute_status": status,
         "balance": balance,
-        "created_at": _instant(created_at),
-        "updated_at": _instant(updated_at),
+        "created_at": plain.instant(created_at),
+        "updated_at": plain.instant(updated_at),
     }
 
 
@@ -381,7 +377,8 @@ def list_claims(
     sql, positions, binds = _page_sql(dialect, _filter_names(values), sort, after is not None)
     bind = conn.connection() if isinstance(conn, Session) else conn
     rows = bind.exec_driver_sql(sql, _parameters(positions, binds, values)).all()
-    items = [_item(row) for row in rows[:limit]]
+    plain = plain_of(bind)
+    items = [_item(row, plain) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]

@@ -1,89 +1,26 @@
-"""Claims: writing them, reading one as a dossier, and the filtered list."""
+"""Claims: writing them (their dossier is read in app.services.dossier)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from app.errors import Gone, NotFound
 from app.models import (
-    Actor,
     Claim,
     ClaimAccused,
-    ClaimResponse,
     ClaimSource,
     ClaimTag,
-    Event,
-    Evidence,
     Verdict,
 )
 from app.models.claim import ClaimCreate, ClaimUpdate, VerdictPut
 from app.models.common import utcnow
 from app.security import Principal
-from app.services import balance as balance_rules
 from app.services import refs, rows
 from app.services.derived import dossier_changed, refresh_claim
-from app.services.dispute import dispute
-from app.services.reads import Conn, actor_columns, actor_ref, citations_of
+from app.services.reads import Conn
 from app.services.sources import set_citations
-from app.services.statements import (
-    accused_of,
-    evidence_dicts,
-    response_dicts,
-    select_evidence,
-    select_responses,
-)
-
-_claimant = aliased(Actor)
-
-SUMMARY_COLUMNS = (
-    Claim.id,
-    Claim.version,
-    Claim.proposition,
-    Claim.stated_on,
-    Claim.stated_on_precision,
-    Claim.sort_date,
-    Claim.dispute_status,
-    Claim.balance,
-    Claim.created_at,
-    Claim.updated_at,
-    Claim.deleted_at,
-    Verdict.rating.label("verdict"),
-    Event.id.label("event_ref_id"),
-    Event.slug.label("event_slug"),
-    Event.title.label("event_title"),
-    *actor_columns(_claimant, "claimant"),
-)
-DOSSIER_COLUMNS = (
-    *SUMMARY_COLUMNS,
-    Claim.quote,
-    Claim.quote_language,
-    Claim.translation,
-    Verdict.rationale.label("verdict_rationale"),
-    Verdict.reviewed_by.label("verdict_reviewed_by"),
-    Verdict.reviewed_at.label("verdict_reviewed_at"),
-    Verdict.version.label("verdict_version"),
-)
-
-
-def _select(columns: tuple[Any, ...]) -> Any:
-    return (
-        select(*columns)
-        .join(_claimant, _claimant.id == Claim.claimant_id)
-        .join(Verdict, Verdict.claim_id == Claim.id)
-        .outerjoin(Event, Event.id == Claim.event_id)
-    )
-
-
-def _event(row: Any) -> dict[str, Any] | None:
-    if row.event_ref_id is None:
-        return None
-    return {"id": row.event_ref_id, "slug": row.event_slug, "title": row.event_title}
-
 
 TAGS_OF = (
     select(ClaimTag.claim_id, ClaimTag.tag)
@@ -98,120 +35,6 @@ def _tags_of(conn: Conn, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str
         for claim_id, tag in conn.execute(TAGS_OF, {"claim_ids": claim_ids}).all():
             found[claim_id].append(tag)
     return found
-
-
-def _summaries(conn: Conn, found: list[Any]) -> list[dict[str, Any]]:
-    ids = [row.id for row in found]
-    accused = accused_of(conn, ids)
-    tags = _tags_of(conn, ids)
-    return [
-        {
-            "id": row.id,
-            "version": row.version,
-            "proposition": row.proposition,
-            "claimant": actor_ref(row, "claimant"),
-            "accused": accused[row.id],
-            "event": _event(row),
-            "stated_on": row.stated_on,
-            "stated_on_precision": row.stated_on_precision,
-            "tags": tags[row.id],
-            "verdict": row.verdict,
-            "dispute_status": row.dispute_status,
-            "balance": row.balance,
-            "created_at": row.created_at,
-            "updated_at": row.updated_at,
-        }
-        for row in found
-    ]
-
-
-# ---- the dossier -------------------------------------------------------------------------
-
-
-def _threaded(responses: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Responses in thread order: each root by date, followed depth-first by its replies."""
-    by_id = {r["id"]: r for r in responses}
-    children: dict[Any, list[dict[str, Any]]] = {}
-    for r in responses:
-        parent = r["in_reply_to"] if r["in_reply_to"] in by_id else None
-        children.setdefault(parent, []).append(r)
-    ordered: list[dict[str, Any]] = []
-    stack = list(reversed(children.get(None, [])))
-    while stack:
-        current = stack.pop()
-        ordered.append(current)
-        stack.extend(reversed(children.get(current["id"], [])))
-    return ordered
-
-
-# The dossier's statements, built once with the claim id as a parameter: executing the
-# same statement objects again skips SQLAlchemy's statement building and result
-# adaptation, which cost more than the queries themselves (docs/benchmarks.md).
-DOSSIER = _select(DOSSIER_COLUMNS).where(Claim.id == bindparam("claim_id"))
-DOSSIER_RESPONSES = (
-    select_responses()
-    .where(ClaimResponse.claim_id == bindparam("claim_id"), ClaimResponse.deleted_at.is_(None))
-    .order_by(ClaimResponse.sort_date, ClaimResponse.id)
-)
-DOSSIER_EVIDENCE = (
-    select_evidence()
-    .where(Evidence.claim_id == bindparam("claim_id"), Evidence.deleted_at.is_(None))
-    .order_by(Evidence.id)
-)
-
-
-def get_dossier(conn: Conn, claim_id: uuid.UUID) -> dict[str, Any]:
-    """The claim with both sides, in nine queries whatever it holds."""
-    row = conn.execute(DOSSIER, {"claim_id": claim_id}).first()
-    if row is None:
-        raise NotFound(f"no claim '{claim_id}'")
-    if row.deleted_at is not None:
-        raise Gone(f"claim '{claim_id}' was deleted")
-    summary = _summaries(conn, [row])[0]
-    accused = {claim_id: summary["accused"]}
-    responses = response_dicts(
-        conn, conn.execute(DOSSIER_RESPONSES, {"claim_id": claim_id}).all(), accused
-    )
-    evidence = evidence_dicts(conn, conn.execute(DOSSIER_EVIDENCE, {"claim_id": claim_id}).all())
-    disputed = dispute(
-        row.stated_on, [(r["stance"], r["stated_on"]) for r in responses if r["by_accused"]]
-    )
-    weights = balance_rules.balance(
-        balance_rules.Item(
-            e["id"], e["bearing"], e["reliability"], e["credibility"], e["independent"]
-        )
-        for e in evidence
-    )
-    return {
-        **summary,
-        "quote": row.quote,
-        "quote_language": row.quote_language,
-        "translation": row.translation,
-        "sources": citations_of(conn, ClaimSource, ClaimSource.claim_id, [claim_id])[claim_id],
-        "responses": _threaded(responses),
-        "evidence": {
-            bearing: [e for e in evidence if e["bearing"] == bearing]
-            for bearing in ("supports", "refutes", "context")
-        },
-        "verdict": {
-            "rating": row.verdict,
-            "rationale": row.verdict_rationale,
-            "reviewed_by": row.verdict_reviewed_by,
-            "reviewed_at": row.verdict_reviewed_at,
-            "version": row.verdict_version,
-        },
-        "dispute": {
-            "status": disputed.status,
-            "first_response_on": disputed.first_response_on,
-            "response_lag_days": disputed.response_lag_days,
-        },
-        "balance": {
-            "support": weights.support,
-            "refute": weights.refute,
-            "balance": weights.balance,
-            "contributions": weights.contributions,
-        },
-    }
 
 
 # ---- writes ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from app.errors import Gone, NotFound
 from app.models import ActorAlias, Claim, Source
+from app.services.prepared import Prepared
 from app.services.refs import as_uuid
 
 Conn = Connection | Session
@@ -37,6 +38,29 @@ def fetch_one(conn: Conn, stmt: Any, model: Any, ref: str, noun: str) -> Any:
     if row.deleted_at is not None:
         raise Gone(f"{noun} '{ref}' was deleted")
     return row
+
+
+@cache
+def _id_and_deleted_at(model: Any, key: str) -> Prepared:
+    column = model.id if key == "id" else model.slug
+    return Prepared(select(model.id, model.deleted_at).where(column == bindparam("ref")))
+
+
+def find_id(conn: Conn, model: Any, ref: str, noun: str) -> uuid.UUID:
+    """The id of the row ``ref`` names (UUID, or slug where the table has one), in one
+    prepared lookup; 404 if absent, 410 if soft-deleted."""
+    as_id = as_uuid(ref)
+    if as_id is None and not hasattr(model, "slug"):
+        raise NotFound(f"no {noun} '{ref}'")
+    found = _id_and_deleted_at(model, "slug" if as_id is None else "id").rows(
+        conn, {"ref": ref if as_id is None else as_id}
+    )
+    if not found:
+        raise NotFound(f"no {noun} '{ref}'")
+    row_id, deleted_at = found[0]
+    if deleted_at is not None:
+        raise Gone(f"{noun} '{ref}' was deleted")
+    return row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(row_id)
 
 
 def live_claim(conn: Conn, claim_id: uuid.UUID) -> None:

@@ -23,7 +23,7 @@ from functools import cache
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, Uuid, bindparam, delete, event, insert, select, text
+from sqlalchemy import Connection, Uuid, delete, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.errors import ProblemItem, UnprocessableInput
@@ -45,6 +45,7 @@ from app.services.pagination import (
     parse_int,
     parse_text,
 )
+from app.services.prepared import Prepared, plain_of
 
 KINDS = ("claim", "response", "actor", "event", "source")
 MAX_TERMS = 16
@@ -281,12 +282,6 @@ def matching_sql(dialect: str) -> str:
     return f"SELECT m.entity_id FROM ({sql}) AS m WHERE m.kind = :q_kind"
 
 
-def _matches(conn: Connection, terms: list[Term]) -> tuple[str, dict[str, Any]]:
-    """SQL selecting (id, kind, entity_id, title, body, score) of matching documents."""
-    query = fts5_query(terms) if conn.dialect.name == "sqlite" else ts_query(terms)
-    return _MATCHES[conn.dialect.name], {"query": query}
-
-
 def matching_ids(conn: Connection | Session, kind: str, q: str) -> Any:
     """A subquery of the ids of ``kind`` rows matching ``q`` (for list filters)."""
     return (
@@ -296,42 +291,54 @@ def matching_ids(conn: Connection | Session, kind: str, q: str) -> Any:
     )
 
 
-def search(
-    conn: Connection, q: str, kinds: list[str] | None, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Ranked matches, best first; ties in rank are broken by type and id."""
-    terms = parse_query(q)
-    fp = fingerprint({"q": q, "types": sorted(kinds or [])})
-    sql, params = _matches(conn, terms)
+# Up to this many kinds in ``type=``; unused slots stay NULL, which matches no kind.
+_KIND_SLOTS = len(KINDS)
+
+
+@cache
+def _page(dialect: str, by_kind: bool, resume: bool) -> Prepared:
+    """The page of matches of one request shape, compiled once (docs/benchmarks.md)."""
     where = ["1 = 1"]
-    if kinds:
-        where.append("m.kind IN :kinds")
-        params["kinds"] = list(kinds)
-    if cursor:
-        after, _ = decode_cursor(cursor, BY_RANK, fp)
+    if by_kind:
+        where.append(f"m.kind IN ({', '.join(f':kind_{i}' for i in range(_KIND_SLOTS))})")
+    if resume:
         where.append(
             "(m.score > :after_score OR (m.score = :after_score AND "
             "(m.kind > :after_kind OR (m.kind = :after_kind AND m.id > :after_id))))"
         )
+    return Prepared(
+        text(
+            f"SELECT m.kind, m.entity_id, m.title, m.body, m.score, m.id "
+            f"FROM ({_MATCHES[dialect]}) AS m "
+            f"WHERE {' AND '.join(where)} ORDER BY m.score, m.kind, m.id LIMIT :limit"
+        )
+    )
+
+
+def search(
+    conn: Connection, q: str, kinds: list[str] | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Ranked matches, best first, JSON-ready; ties in rank are broken by type and id."""
+    terms = parse_query(q)
+    fp = fingerprint({"q": q, "types": sorted(kinds or [])})
+    dialect = conn.dialect.name
+    params: dict[str, Any] = {
+        "query": fts5_query(terms) if dialect == "sqlite" else ts_query(terms),
+        "limit": limit + 1,
+    }
+    for i, kind in enumerate(dict.fromkeys(kinds or [])):
+        params[f"kind_{i}"] = kind
+    if cursor:
+        after, _ = decode_cursor(cursor, BY_RANK, fp)
         params.update(after_score=after[0], after_kind=after[1], after_id=after[2])
-    statement = text(
-        f"SELECT m.kind, m.entity_id, m.title, m.body, m.score, m.id FROM ({sql}) AS m "
-        f"WHERE {' AND '.join(where)} ORDER BY m.score, m.kind, m.id LIMIT :limit"
-    ).columns(entity_id=Uuid())
-    if kinds:
-        statement = statement.bindparams(bindparam("kinds", expanding=True))
-    rows = conn.execute(statement, {**params, "limit": limit + 1}).all()
+    rows = _page(dialect, bool(kinds), bool(cursor)).rows(conn, params)
+    uuid_ = plain_of(conn).uuid
     items = [
-        {
-            "type": row.kind,
-            "id": row.entity_id,
-            "title": row.title,
-            "snippet": snippet(row.body, terms),
-        }
-        for row in rows[:limit]
+        {"type": kind, "id": uuid_(entity_id), "title": title, "snippet": snippet(body, terms)}
+        for kind, entity_id, title, body, _score, _id in rows[:limit]
     ]
     next_cursor = None
     if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(BY_RANK, [last.score, last.kind, last.id], uuid.UUID(int=0), fp)
+        kind, _entity_id, _title, _body, score, document_id = rows[limit - 1]
+        next_cursor = encode_cursor(BY_RANK, [score, kind, document_id], uuid.UUID(int=0), fp)
     return items, next_cursor

@@ -2,7 +2,8 @@
 
 One UNION query per page: each branch selects its items with the actor shown
 beside them, and the page is cut by keyset on (date, type, id). Items without
-a known date sort last.
+a known date sort last. The statements are prepared once per shape and the items
+written JSON-ready (app.services.prepared).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from app.services.pagination import (
     parse_date,
     parse_int,
 )
-from app.services.reads import Conn, fetch_one
+from app.services.prepared import Prepared, plain_of
+from app.services.reads import Conn, find_id
 
 LAST = date(9999, 12, 31)
 _RANK = {"claim": 0, "response": 1, "evidence": 2}
@@ -145,7 +147,7 @@ def _statement(timeline: Any, resume: bool) -> Any:
 
 
 def _page(
-    conn: Conn, statement: Any, scope: dict[str, str], params: dict[str, Any], limit: int,
+    conn: Conn, statement: Prepared, scope: dict[str, str], params: dict[str, Any], limit: int,
     cursor: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
     fp = fingerprint(scope)
@@ -153,40 +155,48 @@ def _page(
     if cursor:
         (on, rank), row_id = decode_cursor(cursor, BY_DATE, fp)
         params |= {"after_on": on, "after_rank": rank, "after_id": row_id}
-    rows = conn.execute(statement, params).all()
+    rows = statement.rows(conn, params)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        key = [
-            last.sort_key.isoformat() if isinstance(last.sort_key, date) else last.sort_key,
-            last.rank,
-        ]
-        next_cursor = encode_cursor(BY_DATE, key, last.id, fp)
-    return [_item(row) for row in rows[:limit]], next_cursor
+        sort_key, rank, row_id = last[12], last[1], last[2]
+        key = [sort_key.isoformat() if isinstance(sort_key, date) else sort_key, rank]
+        next_cursor = encode_cursor(BY_DATE, key, uuid.UUID(str(row_id)), fp)
+    uuid_ = plain_of(conn).uuid
+    return [_item(row, uuid_) for row in rows[:limit]], next_cursor
 
 
-def _item(row: Any) -> dict[str, Any]:
-    data = dict(row._mapping)
-    data["actor"] = (
-        None
-        if row.actor__id is None
-        else {"id": row.actor__id, "slug": row.actor__slug, "name": row.actor__name}
-    )
-    return data
+def _item(row: Any, uuid_: Any) -> dict[str, Any]:
+    """A JSON-ready item, in the order of ``TimelineItem``'s fields."""
+    (kind, _rank, item_id, claim_id, on, precision, title, actor_id, actor_slug, actor_name,
+     stance, bearing, _sort_key) = row  # fmt: skip
+    return {
+        "type": kind,
+        "id": uuid_(item_id),
+        "claim_id": uuid_(claim_id),
+        "date": on,
+        "date_precision": precision,
+        "title": title,
+        "actor": None
+        if actor_id is None
+        else {"id": uuid_(actor_id), "slug": actor_slug, "name": actor_name},
+        "stance": stance,
+        "bearing": bearing,
+    }
 
 
 # The statements are built once per shape (first page or resumed), with the event or
 # actor id as a parameter: building the three-branch UNION and its aliases cost several
 # times more than running it (docs/benchmarks.md).
 @cache
-def _event_statement(resume: bool) -> Any:
+def _event_statement(resume: bool) -> Prepared:
     scope = bindparam("scope_id", type_=Uuid())
     claims = select(Claim.id).where(Claim.event_id == scope, Claim.deleted_at.is_(None))
-    return _statement(_union(claims), resume)
+    return Prepared(_statement(_union(claims), resume))
 
 
 @cache
-def _actor_statement(resume: bool) -> Any:
+def _actor_statement(resume: bool) -> Prepared:
     scope = bindparam("scope_id", type_=Uuid())
     claims = select(Claim.id).where(
         Claim.deleted_at.is_(None),
@@ -201,16 +211,14 @@ def _actor_statement(resume: bool) -> Any:
         responses_extra=(ClaimResponse.responder_id == scope) & ClaimResponse.claim_id.in_(live),
         evidence_extra=(Evidence.produced_by_id == scope) & Evidence.claim_id.in_(live),
     )
-    return _statement(timeline, resume)
+    return Prepared(_statement(timeline, resume))
 
 
 def event_timeline(
     conn: Conn, event: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Claims about the event, their responses and their dated evidence."""
-    event_id: uuid.UUID = fetch_one(
-        conn, select(Event.id, Event.deleted_at), Event, event, "event"
-    ).id
+    event_id = find_id(conn, Event, event, "event")
     statement = _event_statement(bool(cursor))
     scope = {"event": str(event_id)}
     return _page(conn, statement, scope, {"scope_id": event_id}, limit, cursor)
@@ -221,9 +229,7 @@ def actor_timeline(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Claims the actor made or is accused in, with their responses and dated evidence,
     plus the actor's own responses and the evidence it produced elsewhere."""
-    actor_id: uuid.UUID = fetch_one(
-        conn, select(Actor.id, Actor.deleted_at), Actor, actor, "actor"
-    ).id
+    actor_id = find_id(conn, Actor, actor, "actor")
     statement = _actor_statement(bool(cursor))
     scope = {"actor": str(actor_id)}
     return _page(conn, statement, scope, {"scope_id": actor_id}, limit, cursor)
