@@ -3,17 +3,44 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
-from sqlalchemy import String
+from sqlalchemy import Boolean, Column, Date, Index, String, true
 from sqlmodel import Field, SQLModel
+
+from app.models.common import UNDATED
 
 
 class ClaimAccused(SQLModel, table=True):
+    """Who a claim accuses, in order; with copies of the claim's sort date, dispute status
+    and liveness, kept by database triggers (migration 0005), so that the claims of one
+    accused actor are read in date order from one index, however many it has."""
+
     __tablename__ = "claim_accused"
+    __table_args__ = (
+        Index(
+            "ix_claim_accused_actor_id_sort_date_claim_id",
+            "actor_id",
+            "sort_date",
+            "claim_id",
+            "dispute_status",
+            "live",
+        ),
+    )
 
     claim_id: uuid.UUID = Field(foreign_key="claim.id", primary_key=True, ondelete="CASCADE")
-    actor_id: uuid.UUID = Field(foreign_key="actor.id", primary_key=True, index=True)
+    actor_id: uuid.UUID = Field(foreign_key="actor.id", primary_key=True)
     position: int = 0
+    sort_date: date = Field(
+        default=UNDATED, sa_column=Column(Date, nullable=False, server_default="0001-01-01")
+    )
+    dispute_status: str = Field(
+        default="unanswered",
+        sa_column=Column(String(16), nullable=False, server_default="unanswered"),
+    )
+    live: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
+    )
 
 
 class ClaimTag(SQLModel, table=True):

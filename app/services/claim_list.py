@@ -3,9 +3,9 @@
 A page is one SQL statement: the claims with their claimant, event and verdict
 joined, and their accused actors and tags aggregated into JSON by the database.
 The statement depends only on the *shape* of the request (which filters, which
-sort, first page or not), so it is built and compiled once per shape and
-dialect, then executed with its parameters through ``exec_driver_sql``; rows come
-back as plain values and are turned into the response here. Measured against
+sort, first page or not), so it is prepared once per shape and dialect
+(app.services.prepared); rows come back as plain values and are written JSON-ready
+here. Measured against
 building and executing a Core statement per request, this is what keeps the list
 above half the throughput of a bare sqlite3 endpoint (docs/benchmarks.md).
 """
@@ -49,7 +49,7 @@ from app.services.pagination import (
     parse_datetime,
     parse_float,
 )
-from app.services.prepared import Plain, plain_of
+from app.services.prepared import Plain, Prepared, plain_of
 
 Conn = Connection | Session
 
@@ -170,6 +170,23 @@ def _where(names: tuple[str, ...], dialect: str) -> list[Any]:
     return [Claim.deleted_at.is_(None), *(_condition(n, dialect) for n in names)]
 
 
+def _where_via_accused(names: tuple[str, ...], dialect: str) -> list[Any]:
+    """The filters of a page read from claim_accused: the accused actor, the status, the
+    dates and liveness on its copies of the claim's columns, which its index holds."""
+    mirrored = {
+        "accused": ClaimAccused.actor_id == bindparam("accused"),
+        "status": ClaimAccused.dispute_status == bindparam("status"),
+        "stated_from": ClaimAccused.sort_date >= bindparam("stated_from"),
+        "stated_to": ClaimAccused.sort_date.between(
+            bindparam("first_dated", FIRST_DATED), bindparam("stated_to")
+        ),
+    }
+    return [
+        ClaimAccused.live.is_(True),
+        *(mirrored[n] if n in mirrored else _condition(n, dialect) for n in names),
+    ]
+
+
 def _filter_names(values: dict[str, Any]) -> tuple[str, ...]:
     return tuple(f.name for f in fields(ClaimFilters) if f.name in values)
 
@@ -264,13 +281,15 @@ def accused_and_tags(dialect: str) -> Any:
 
 
 @lru_cache(maxsize=512)
-def _page_sql(
-    dialect: Dialect, names: tuple[str, ...], sort: ClaimSort, resume: bool
-) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
-    """Compile the page statement of one request shape: (SQL, positional names, binds)."""
+def _page(names: tuple[str, ...], sort: ClaimSort, resume: bool) -> Prepared:
+    """The page statement of one request shape (which filters, which sort, resumed or not),
+    prepared once."""
+    return Prepared(lambda dialect: _page_statement(dialect, names, sort, resume))
+
+
+def _page_statement(dialect: str, names: tuple[str, ...], sort: ClaimSort, resume: bool) -> Any:
     key = SORTS[sort]
     claimant = aliased(Actor)
-    links = accused_and_tags(dialect.name)
     stmt = (
         select(
             Claim.id,
@@ -290,44 +309,36 @@ def _page_sql(
             claimant.id,
             claimant.slug,
             claimant.name,
-            links,
+            accused_and_tags(dialect),
         )
         .join(claimant, claimant.id == Claim.claimant_id)
         .join(Verdict, Verdict.claim_id == Claim.id)
         .outerjoin(Event, Event.id == Claim.event_id)
-        .where(*_where(names, dialect.name))
     )
-    id_column = Claim.id
+    id_column, key_column = Claim.id, key.column
+    if "accused" in names and key.column is Claim.sort_date:
+        # Walk the accused actor's claims in date order on claim_accused's index and stop
+        # at the end of the page, whatever the number of its claims.
+        stmt = stmt.join(ClaimAccused, ClaimAccused.claim_id == Claim.id).where(
+            *_where_via_accused(names, dialect)
+        )
+        id_column, key_column = ClaimAccused.claim_id, ClaimAccused.sort_date
+    else:
+        stmt = stmt.where(*_where(names, dialect))
     if resume:
         after_id = bindparam("after_id", type_=Claim.id.type)
-        if key.column is None:
+        if key_column is None:
             stmt = stmt.where(id_column < after_id if key.descending else id_column > after_id)
         else:
-            here = tuple_(key.column, id_column)
-            there = tuple_(bindparam("after_key", type_=key.column.type), after_id)
+            here = tuple_(key_column, id_column)
+            there = tuple_(bindparam("after_key", type_=key_column.type), after_id)
             stmt = stmt.where(here < there if key.descending else here > there)
-    if key.column is None:
+    if key_column is None:
         order = [id_column.desc() if key.descending else id_column.asc()]
     else:
-        column = key.column.desc() if key.descending else key.column.asc()
+        column = key_column.desc() if key.descending else key_column.asc()
         order = [column, id_column.desc() if key.descending else id_column.asc()]
-    stmt = stmt.order_by(*order).limit(bindparam("page_size", type_=Integer()))
-    compiled = stmt.compile(dialect=dialect)
-    binds = {
-        name: (bind.type._cached_bind_processor(dialect), bind.value)
-        for name, bind in compiled.binds.items()
-    }
-    return compiled.string, compiled.positiontup if compiled.positional else None, binds
-
-
-def _parameters(
-    positions: tuple[str, ...] | None, binds: dict[str, Any], values: dict[str, Any]
-) -> Any:
-    processed = {}
-    for name, (process, default) in binds.items():
-        value = values.get(name, default)
-        processed[name] = process(value) if process is not None and value is not None else value
-    return tuple(processed[n] for n in positions) if positions is not None else processed
+    return stmt.order_by(*order).limit(bindparam("page_size", type_=Integer()))
 
 
 def _item(row: Any, plain: Plain) -> dict[str, Any]:
@@ -373,11 +384,8 @@ def list_claims(
     if after is not None:
         values["after_key"], values["after_id"] = after
     values["page_size"] = limit + 1
-    dialect = _dialect(conn)
-    sql, positions, binds = _page_sql(dialect, _filter_names(values), sort, after is not None)
-    bind = conn.connection() if isinstance(conn, Session) else conn
-    rows = bind.exec_driver_sql(sql, _parameters(positions, binds, values)).all()
-    plain = plain_of(bind)
+    rows = _page(_filter_names(values), sort, after is not None).rows(conn, values)
+    plain = plain_of(conn)
     items = [_item(row, plain) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
