@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     sqlite_read_cache_mib: int = Field(
         default=16, ge=1, le=4096, description="SQLite page cache of each read connection, MiB."
     )
+    response_cache_mib: int = Field(
+        default=16,
+        ge=0,
+        le=4096,
+        description="Memory per worker for answers to anonymous reads, kept until the next "
+        "write (MiB); 0 turns the cache off.",
+    )
     seed_path: Path = Field(
         default=Path("seeds"), description="Default folder for `contested seed`."
     )

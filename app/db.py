@@ -38,6 +38,8 @@ from app.services import search as _search_hooks  # noqa: F401  (keeps the searc
 
 log = logging.getLogger("contested")
 
+LAST_REVISION = "SELECT seq, hash FROM revision ORDER BY seq DESC LIMIT 1"
+
 
 @dataclass(frozen=True)
 class Database:
@@ -67,6 +69,25 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def data_version(self) -> tuple[int, str] | None:
+        """(seq, hash) of the last revision, or None before the first write.
+
+        Every write appends its revisions in its own transaction (on PostgreSQL under the
+        chain lock, so in commit order), so this pair moves with every committed change,
+        and the hash tells one history from another (a restored backup) at the same seq.
+        One indexed read in autocommit, on a pooled connection without SQLAlchemy's
+        transaction handling: it runs before every cached answer.
+        """
+        raw = self.read.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(LAST_REVISION)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            raw.close()  # back to the pool, which rolls back whatever the driver began
+        return None if row is None else (int(row[0]), str(row[1]))
 
     def dispose(self) -> None:
         self.read.dispose()

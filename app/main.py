@@ -26,6 +26,7 @@ from app.api import (
     problems,
     rate_limit,
     relations,
+    response_cache,
     responses,
     search,
     sources,
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # idempotency (which reads the whole body, so it must sit inside the cap).
     idempotency.install(app)
     body_limit.install(app)
+    # Kept answers are sent before routing, but after the rate limit has counted them.
+    response_cache.install(app)
     rate_limit.install(app)
     # Every answer is counted and logged, with the request id chosen just outside.
     observe.install(app)
