@@ -1,4 +1,8 @@
-"""Track records of actors and stats for dashboards, computed with SQL aggregates."""
+"""Track records of actors and stats for dashboards, computed with SQL aggregates.
+
+The stats without filters are read from the counts kept on write (app.services.tallies);
+with filters, they are aggregated over the matching claims here.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlmodel import Session
 
 from app.models import Actor, ActorRelation, ClaimAccused, ClaimResponse
 from app.models.claim import DisputeStatus, Rating
+from app.services import tallies
 from app.services.claim_list import ClaimFilters, filtered_claims
 from app.services.dispute import DENIALS
 from app.services.reads import Conn, fetch_one
@@ -151,6 +156,13 @@ def _top(
 
 
 def stats(conn: Conn, filters: ClaimFilters) -> dict[str, Any]:
+    if not any(vars(filters).values()):  # filters left empty are ignored, as in the list
+        return tallies.stats(conn.connection() if isinstance(conn, Session) else conn)
+    return aggregated_stats(conn, filters)
+
+
+def aggregated_stats(conn: Conn, filters: ClaimFilters) -> dict[str, Any]:
+    """The stats over the claims matching the filters, aggregated from their rows."""
     claims, params = filtered_claims(conn, filters)
     run = _Filtered(conn, params)
     month = _month(run, claims.c.stated_on)
