@@ -3,8 +3,9 @@
     .venv/bin/python bench/prepare.py SOURCE.db WORK.db [--postgres URL] > params.json
 
 SOURCE.db gets its search index filled when it has none (bench/make_data.py files have
-none), once. WORK.db is a copy of it with one contributor API key for the POST
-scenarios, WAL checkpointed and ANALYZEd. With ``--postgres URL`` the same rows
+none), once. WORK.db is a copy of it, migrated to the latest schema (a file made before
+the stats counts gets them), with one contributor API key for the POST scenarios, WAL
+checkpointed and ANALYZEd. With ``--postgres URL`` the same rows
 are also copied into that (emptied, migrated) PostgreSQL database. The parameters of the
 scenarios are chosen from the data, the same way at every size, and printed as JSON:
 
@@ -226,6 +227,9 @@ def main() -> None:
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     shutil.copyfile(args.source, args.work)
+    from app.services import migrations
+
+    migrations.upgrade(f"sqlite:///{args.work}")
     db = sqlite3.connect(args.work, isolation_level=None)
     params = choose(db)
     db.execute("ANALYZE")
