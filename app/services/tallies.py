@@ -106,38 +106,51 @@ def keys_of(row: Any, accused: Iterable[uuid.UUID]) -> Keys:
     return frozenset(keys)
 
 
-_COUNTED = select(
-    Claim.id,
-    Claim.deleted_at,
-    Claim.dispute_status,
-    Claim.claimant_id,
-    Claim.stated_on,
-    Claim.response_lag_days,
-    Verdict.rating,
-).join(Verdict, Verdict.claim_id == Claim.id)
+def _given(column: Any) -> Any:
+    """``column IN (:claim_ids)``: statements built once and run with the ids (building a
+    statement per write costs more than running it)."""
+    return column.in_(bindparam("claim_ids", expanding=True))
+
+
+_COUNTED = (
+    select(
+        Claim.id,
+        Claim.deleted_at,
+        Claim.dispute_status,
+        Claim.claimant_id,
+        Claim.stated_on,
+        Claim.response_lag_days,
+        Verdict.rating,
+    )
+    .join(Verdict, Verdict.claim_id == Claim.id)
+    .where(_given(Claim.id))
+)
+_ACCUSED = select(ClaimAccused.claim_id, ClaimAccused.actor_id).where(_given(ClaimAccused.claim_id))
+_STORED = select(ClaimTally.claim_id, ClaimTally.keys).where(_given(ClaimTally.claim_id))
+_LOCK = select(Claim.id).where(_given(Claim.id)).order_by(Claim.id).with_for_update()
+_FORGET_KEYS = delete(ClaimTally).where(_given(ClaimTally.claim_id))
+_REPLACE_KEYS = (
+    update(ClaimTally)
+    .where(ClaimTally.claim_id == bindparam("b_claim_id"))
+    .values(keys=bindparam("b_keys"))
+)
 
 
 def current_keys(conn: Connection, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, Keys]:
     """The keys each claim's rows give it now (a claim that does not exist: none)."""
-    found = conn.execute(_COUNTED.where(Claim.id.in_(claim_ids))).all()
+    ids = {"claim_ids": claim_ids}
     accused: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for claim_id, actor_id in conn.execute(
-        select(ClaimAccused.claim_id, ClaimAccused.actor_id).where(
-            ClaimAccused.claim_id.in_(claim_ids)
-        )
-    ):
+    for claim_id, actor_id in conn.execute(_ACCUSED, ids):
         accused[claim_id].append(actor_id)
     keys = dict.fromkeys(claim_ids, NOWHERE)
-    keys.update({row.id: keys_of(row, accused[row.id]) for row in found})
+    keys.update({row.id: keys_of(row, accused[row.id]) for row in conn.execute(_COUNTED, ids)})
     return keys
 
 
 def stored_keys(conn: Connection, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, Keys]:
     """The keys each claim is counted under now."""
     keys = dict.fromkeys(claim_ids, NOWHERE)
-    for claim_id, stored in conn.execute(
-        select(ClaimTally.claim_id, ClaimTally.keys).where(ClaimTally.claim_id.in_(claim_ids))
-    ):
+    for claim_id, stored in conn.execute(_STORED, {"claim_ids": claim_ids}):
         keys[claim_id] = frozenset(stored.split())
     return keys
 
@@ -164,16 +177,11 @@ def _store(conn: Connection, before: dict[uuid.UUID, Keys], after: dict[uuid.UUI
         if after[i] and before[i] and after[i] != before[i]
     ]
     if gone:
-        conn.execute(delete(ClaimTally).where(ClaimTally.claim_id.in_(gone)))
+        conn.execute(_FORGET_KEYS, {"claim_ids": gone})
     if new:
         conn.execute(insert(ClaimTally), new)
     if changed:
-        conn.execute(
-            update(ClaimTally)
-            .where(ClaimTally.claim_id == bindparam("b_claim_id"))
-            .values(keys=bindparam("b_keys")),
-            changed,
-        )
+        conn.execute(_REPLACE_KEYS, changed)
 
 
 def _add(conn: Connection, changes: dict[str, int]) -> None:
@@ -183,16 +191,20 @@ def _add(conn: Connection, changes: dict[str, int]) -> None:
         if changes[token]:
             dimension, key = token.split(":", 1)
             rows.append({"dimension": dimension, "key": key, "claims": changes[token]})
-    if not rows:
-        return
-    upsert = (postgres_insert if conn.dialect.name == "postgresql" else sqlite_insert)(Tally)
-    conn.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[Tally.dimension, Tally.key],
-            set_={"claims": Tally.claims + upsert.excluded.claims},
-        ),
-        rows,
+    if rows:
+        conn.execute(_UPSERTS[conn.dialect.name], rows)
+
+
+def _upsert(dialect_insert: Any) -> Any:
+    """Add to a counter, creating it at the value added if it does not exist yet."""
+    stmt = dialect_insert(Tally)
+    return stmt.on_conflict_do_update(
+        index_elements=[Tally.dimension, Tally.key],
+        set_={"claims": Tally.claims + stmt.excluded.claims},
     )
+
+
+_UPSERTS = {"postgresql": _upsert(postgres_insert), "sqlite": _upsert(sqlite_insert)}
 
 
 def recount_claims(conn: Connection, claim_ids: Iterable[uuid.UUID]) -> None:
@@ -200,9 +212,7 @@ def recount_claims(conn: Connection, claim_ids: Iterable[uuid.UUID]) -> None:
     changes: dict[str, int] = defaultdict(int)
     for chunk in _chunks(sorted(set(claim_ids))):
         if conn.dialect.name == "postgresql":
-            conn.execute(
-                select(Claim.id).where(Claim.id.in_(chunk)).order_by(Claim.id).with_for_update()
-            )
+            conn.execute(_LOCK, {"claim_ids": chunk})
         after = current_keys(conn, chunk)
         before = stored_keys(conn, chunk)
         _store(conn, before, after)
