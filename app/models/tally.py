@@ -24,6 +24,8 @@ class Tally(SQLModel, table=True):
     # The status, rating, YYYY-MM month or lag in days; an actor's id as 32 hex digits.
     key: str = Field(sa_type=String(64), primary_key=True)
     claims: int = 0
+    # The same actor as a typed id (claimant and accused only): the top lists join on it.
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="actor.id")
 
 
 class ClaimTally(SQLModel, table=True):

@@ -40,19 +40,7 @@ from datetime import date
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    String,
-    bindparam,
-    cast,
-    delete,
-    func,
-    insert,
-    select,
-    text,
-    type_coerce,
-    update,
-)
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -190,7 +178,10 @@ def _add(conn: Connection, changes: dict[str, int]) -> None:
     for token in sorted(changes):
         if changes[token]:
             dimension, key = token.split(":", 1)
-            rows.append({"dimension": dimension, "key": key, "claims": changes[token]})
+            actor_id = uuid.UUID(key) if dimension in (CLAIMANT, ACCUSED) else None
+            rows.append(
+                {"dimension": dimension, "key": key, "claims": changes[token], "actor_id": actor_id}
+            )
     if rows:
         conn.execute(_UPSERTS[conn.dialect.name], rows)
 
@@ -360,17 +351,10 @@ def median_of(histogram: dict[int, int]) -> float | None:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _actor_key(conn: Connection) -> Any:
-    """An actor's tally key in SQL: its id as 32 hex digits (SQLite stores it so)."""
-    if conn.dialect.name == "postgresql":
-        return func.replace(cast(Actor.id, String), "-", "")
-    return type_coerce(Actor.id, String)
-
-
 def _top(conn: Connection, dimension: str) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(Actor.id, Actor.slug, Actor.name, Tally.claims)
-        .join(Actor, _actor_key(conn) == Tally.key)
+        .join(Actor, Actor.id == Tally.actor_id)
         .where(Tally.dimension == dimension, Tally.claims > 0)
         .order_by(Tally.claims.desc(), Actor.slug)
         .limit(TOP)

@@ -22,6 +22,10 @@ def upgrade() -> None:
         sa.Column("dimension", sa.String(length=16), nullable=False),
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("claims", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Uuid(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["actor.id"], name=op.f("fk_tally_actor_id_actor")
+        ),
         sa.PrimaryKeyConstraint("dimension", "key", name=op.f("pk_tally")),
         sqlite_with_rowid=False,
     )
