@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,6 +32,26 @@ def _timed(get: object, url: str, reads: int) -> list[float]:
         times.append(time.perf_counter() - started)
         assert response.status_code == 200, response.text
     return times
+
+
+def _post(client: Any, headers: dict[str, str], actors: list[str], posts: int) -> None:
+    rnd = random.Random(7)
+    cpu, wall = time.process_time(), time.perf_counter()
+    for i in range(posts):
+        body = {
+            "proposition": f"Benchmark claim {i}.",
+            "claimant": rnd.choice(actors),
+            "accused": rnd.sample(actors, rnd.randint(1, 3)),
+            "stated_on": f"20{rnd.randint(10, 24)}-{rnd.randint(1, 12):02d}-15",
+            "tags": ["benchmark"],
+        }
+        response = client.post("/v1/claims", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(
+        f"POST /v1/claims x {posts}: {cpu / posts * 1000:.2f} ms CPU and "
+        f"{wall / posts * 1000:.2f} ms wall per request"
+    )
 
 
 def main() -> None:
@@ -60,31 +81,16 @@ def main() -> None:
     with database.unit_of_work() as session:
         key = create_key(session, "stats benchmark", Role.contributor).key
     headers = {"Authorization": f"Bearer {key}"}
-    rnd = random.Random(7)
     print(f"{args.db}: {claims:,} live claims, {len(actors):,} actors")
     with TestClient(create_app(settings, database)) as client:
-        for url in ("/v1/stats", f"/v1/stats?accused={accused}"):
+        for url in ("/v1/stats", f"/v1/stats?accused={accused}") if args.reads else ():
             times = _timed(client.get, url, args.reads)
             print(
                 f"GET {url}: first {times[0] * 1000:,.1f} ms, "
                 f"median {statistics.median(times) * 1000:,.1f} ms of {len(times)}"
             )
-        cpu, wall = time.process_time(), time.perf_counter()
-        for i in range(args.posts):
-            body = {
-                "proposition": f"Benchmark claim {i}.",
-                "claimant": rnd.choice(actors),
-                "accused": rnd.sample(actors, rnd.randint(1, 3)),
-                "stated_on": f"20{rnd.randint(10, 24)}-{rnd.randint(1, 12):02d}-15",
-                "tags": ["benchmark"],
-            }
-            response = client.post("/v1/claims", json=body, headers=headers)
-            assert response.status_code == 201, response.text
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        print(
-            f"POST /v1/claims x {args.posts}: {cpu / args.posts * 1000:.2f} ms CPU and "
-            f"{wall / args.posts * 1000:.2f} ms wall per request"
-        )
+        if args.posts:
+            _post(client, headers, actors, args.posts)
     database.dispose()
 
 
