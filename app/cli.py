@@ -24,6 +24,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 audit_app = typer.Typer(help="The revision history.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+tallies_app = typer.Typer(help="The counts behind GET /v1/stats.", no_args_is_help=True)
+app.add_typer(tallies_app, name="tallies")
 
 
 @app.command()
@@ -286,8 +288,9 @@ def keys_revoke(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Walk the revision hash chain, then check every row against its last revision;
-    exit 1 naming the first broken revision or the first row changed behind the API."""
+    """Walk the revision hash chain, check every row against its last revision, then the
+    stats counts against a recount; exit 1 naming the first broken revision, the first row
+    changed behind the API, or the first count that differs."""
     from app.db import open_database
     from app.services.audit import snapshot_of, verify
 
@@ -302,8 +305,24 @@ def audit_verify() -> None:
         raise typer.Exit(1)
     typer.echo(
         f"audit: ok, {report.revisions} revisions in an unbroken chain; "
-        f"{report.rows} rows match their last revision"
+        f"{report.rows} rows match their last revision; the stats counts match a recount"
     )
+
+
+@tallies_app.command("rebuild")
+def tallies_rebuild() -> None:
+    """Count every claim afresh for GET /v1/stats (after rows were changed behind the
+    app's back, or when audit verify finds a count that differs). Writers wait meanwhile."""
+    from app.db import open_database
+    from app.services.tallies import rebuild
+
+    database = open_database(load_settings())
+    try:
+        with database.write.begin() as conn:
+            counters = rebuild(conn)
+    finally:
+        database.dispose()
+    typer.echo(f"tallies: rebuilt {counters} counters")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.services import history as _history_hooks  # noqa: F401  (a revision for every write)
 from app.services import search as _search_hooks  # noqa: F401  (keeps the search index in step)
+from app.services import tallies as _tally_hooks  # noqa: F401  (keeps the stats counts in step)
 
 log = logging.getLogger("contested")
 

@@ -3,9 +3,9 @@
 The schema comes from the project's own migrations; the rows are then inserted with
 plain sqlite3 executemany (bench data, not a write path under test): ~2,000 actors named
 in Latin, Cyrillic and Arabic script, a few hundred events, and N claims, each with a
-claimant, 1-3 accused, 0-3 tags and a verdict row. The random generator is seeded, so
-the same N gives the same data. The file is then checked by asking the real app for
-``GET /v1/claims?limit=50``.
+claimant, 1-3 accused, 0-3 tags and a verdict row; the stats counts are then rebuilt.
+The random generator is seeded, so the same N gives the same data. The file is then
+checked by asking the real app for ``GET /v1/claims?limit=50``.
 
     .venv/bin/python bench/make_data.py [--claims 10000] [--out bench/data/claims-10k.db]
 """
@@ -179,9 +179,26 @@ def load(path: Path, n: int) -> None:
             marks = ",".join("?" * len(rows[0]))
             db.executemany(f"INSERT INTO {table} ({COLUMNS[table]}) VALUES ({marks})", rows)
     db.execute("PRAGMA journal_mode=WAL")
+    db.close()
+    count_for_stats(path)
+    db = sqlite3.connect(path)
     db.execute("ANALYZE")
     db.close()
     print(", ".join(f"{len(rows)} {table}" for table, rows in tables.items()))
+
+
+def count_for_stats(path: Path) -> None:
+    """The counts behind GET /v1/stats, for the rows inserted here behind the app's back."""
+    from app.config import Settings
+    from app.db import open_database
+    from app.services import tallies
+
+    database = open_database(Settings(database_url=f"sqlite:///{path}"))
+    try:
+        with database.write.begin() as conn:
+            tallies.rebuild(conn)
+    finally:
+        database.dispose()
 
 
 def check(path: Path) -> None:

@@ -174,6 +174,37 @@ def test_verify_names_a_row_inserted_without_a_revision(client, db, verify, writ
     assert f"event {row_id} has no revision" in output
 
 
+def test_verify_names_a_stats_count_changed_and_tallies_rebuild_mends_it(
+    client, db, verify, written
+):
+    with db.write.begin() as conn:
+        conn.execute(text("UPDATE tally SET claims = claims + 1 WHERE dimension = 'claims'"))
+    code, output = verify()
+    assert code == 1
+    assert "the stats counts differ from a recount: the count of claims:all is" in output
+    assert "contested tallies rebuild" in output
+    result = CliRunner().invoke(cli, ["tallies", "rebuild"])
+    assert result.exit_code == 0 and result.output.startswith("tallies: rebuilt "), result.output
+    code, output = verify()
+    assert code == 0, output
+    assert "the stats counts match a recount" in output
+
+
+def test_verify_names_a_claim_whose_count_its_rows_no_longer_give(client, db, verify, written):
+    # The dispute status is derived (no revision records it): only the recount sees it.
+    with db.write.begin() as conn:
+        conn.execute(
+            text("UPDATE claim SET dispute_status = 'mixed' WHERE id = :id").bindparams(
+                bindparam("id", type_=Uuid())
+            ),
+            {"id": uuid.UUID(written["id"])},
+        )
+    code, output = verify()
+    assert code == 1
+    assert f"claim {written['id']} is counted under [" in output
+    assert "status:mixed" in output.split("its rows say")[1]
+
+
 # ---- the command on a fresh SQLite file -----------------------------------------------
 
 

@@ -8,10 +8,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.pool import NullPool
 
+from app.config import Settings
+from app.db import open_database
 from app.models import metadata
-from app.services import migrations
+from app.services import migrations, tallies, track_records
+from app.services.claim_list import ClaimFilters
 from app.services.migrations import include_object
-from tests.conftest import BACKENDS, empty_database
+from app.services.seeding import seed
+from tests.conftest import BACKENDS, SEEDS, empty_database
 
 
 def schema_diff(url: str) -> list[object]:
@@ -50,3 +54,24 @@ def test_upgrade_downgrade_upgrade_matches_the_models(backend, tmp_path):
         engine = create_engine(url, poolclass=NullPool)
         assert migrations.is_at_head(engine)
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_tallies_migration_counts_the_claims_already_there(backend, tmp_path):
+    with empty_database(backend, tmp_path, "contested_tallies") as url:
+        migrations.upgrade(url)
+        database = open_database(Settings(database_url=url))
+        try:
+            with database.unit_of_work() as session:
+                seed(session, SEEDS)
+            with database.reading() as conn:
+                counted = tallies.stats(conn)
+            assert counted["claims"] > 0
+            migrations.downgrade(url, "0003")  # the counts are gone with their tables
+            migrations.upgrade(url)
+            with database.reading() as conn:
+                assert tallies.check(conn) is None
+                assert tallies.stats(conn) == counted
+                assert track_records.aggregated_stats(conn, ClaimFilters()) == counted
+        finally:
+            database.dispose()

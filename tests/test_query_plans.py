@@ -114,6 +114,26 @@ def test_claim_list_queries_use_indexes(db, client, data, params):
         assert not unindexed(db, lines), "\n".join([statement, *lines])
 
 
+def test_stats_without_filters_read_only_the_counters(db, client, data):
+    selects = captured_selects(db, client, "/v1/stats", {})
+    assert len(selects) == 3
+    for statement, parameters in selects:
+        assert not re.search(r"\b(claim|claim_accused|verdict)\b", statement), statement
+        lines = plan(db, statement, parameters)
+        assert not unindexed(db, lines), "\n".join([statement, *lines])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"claimant": "fsb"}, {"accused": "ktj"}, {"event": "volgograd"}, {"status": "denied"}],
+    ids=lambda p: "&".join(p),
+)
+def test_filtered_stats_start_from_the_filters_index(db, client, data, params):
+    for statement, parameters in captured_selects(db, client, "/v1/stats", params):
+        lines = plan(db, statement, parameters)
+        assert not unindexed(db, lines), "\n".join([statement, *lines])
+
+
 def test_search_uses_the_full_text_index(db, client, data):
     selects = captured_selects(db, client, "/v1/search", {"q": "volgograd"})
     lines = plan(db, *selects[-1])

@@ -24,5 +24,8 @@ def actor_track_record(actor: ActorPath, conn: Reader, filters: Filters) -> Trac
 @router.get("/v1/stats", operation_id="getStats", tags=["stats"])
 def get_stats(conn: Reader, filters: Filters) -> Stats:
     """Counts by dispute status and verdict, claims per month, the most frequent claimants
-    and accused, and the median response lag, over the claims matching the filters."""
+    and accused, and the median response lag, over the claims matching the filters.
+    Without filters they are read from counts kept up to date by every write, at the same
+    cost whatever the number of claims; with filters they are aggregated over the
+    matching claims (narrow them by actor or event to keep that quick)."""
     return Stats.model_validate(track_records.stats(conn, filters))

@@ -20,6 +20,7 @@ from app.models.rate_limit import RateLimitCounter
 from app.models.revision import Revision
 from app.models.search import SearchDocument
 from app.models.source import Source
+from app.models.tally import ClaimTally, Tally
 
 __all__ = [
     "Actor",
@@ -31,6 +32,7 @@ __all__ = [
     "ClaimResponse",
     "ClaimSource",
     "ClaimTag",
+    "ClaimTally",
     "Event",
     "Evidence",
     "EvidenceSource",
@@ -41,6 +43,7 @@ __all__ = [
     "Revision",
     "SearchDocument",
     "Source",
+    "Tally",
     "Verdict",
     "metadata",
 ]

@@ -9,6 +9,9 @@ Two checks, in one consistent snapshot of the database:
    of its last revision. A row changed behind the API's back (raw SQL, a restored
    backup of one table) no longer does. The one row allowed no revision is the
    unassessed verdict each claim is created with.
+3. the stats counts: every claim is counted under the keys its rows give it, and every
+   counter equals a recount of the claims (app.services.tallies); ``contested tallies
+   rebuild`` counts them afresh.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy import Connection, select
 
 from app.db import Database
 from app.models import Revision
+from app.services import tallies
 from app.services.history import (
     ENTITIES,
     GENESIS,
@@ -49,7 +53,8 @@ def _digest(text: str | None) -> bytes:
 
 
 def verify(conn: Connection) -> AuditReport:
-    """Check the chain, then the rows; the report names the first problem found."""
+    """Check the chain, the rows, then the stats counts; the report names the first
+    problem found."""
     previous = GENESIS
     last: dict[tuple[str, uuid.UUID], tuple[int, bytes]] = {}
     revisions = 0
@@ -93,6 +98,14 @@ def verify(conn: Connection) -> AuditReport:
                     f"{kind} {row_id} differs from its last revision (seq {seq}): "
                     "it was changed behind the API's back",
                 )
+    miscount = tallies.check(conn)
+    if miscount is not None:
+        return AuditReport(
+            revisions,
+            rows,
+            f"the stats counts differ from a recount: {miscount} "
+            "(contested tallies rebuild counts them afresh)",
+        )
     return AuditReport(revisions, rows)
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from app.models import Claim, ClaimAccused, ClaimResponse, Evidence
 from app.models.common import utcnow
 from app.services import balance as balance_rules
+from app.services import tallies
 from app.services.dispute import dispute, is_by_accused
 from app.services.statements import part_of_pairs
 
@@ -31,6 +32,7 @@ _DERIVED = (
 def refresh_claim(session: Session, claim_id: uuid.UUID) -> bool:
     """Recompute the claim's stored dispute status and balance; True when they changed."""
     session.flush()
+    tallies.note(session, claim_id)  # its status and lag are counted in the stats
     stated_on, *before = session.execute(select(*_DERIVED).where(Claim.id == claim_id)).one()
     accused = set(
         session.execute(

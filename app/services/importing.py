@@ -39,7 +39,7 @@ from app.models.common import UNDATED, default_precision, new_id
 from app.models.revision import Operation
 from app.models.search import SearchDocument
 from app.services import balance as balance_rules
-from app.services import history
+from app.services import history, tallies
 from app.services.dispute import dispute, is_by_accused
 from app.services.export import (
     BY_TYPE,
@@ -699,6 +699,7 @@ class _Batch:
 
     def finish(self, key_id: uuid.UUID | None, request_id: str | None) -> None:
         refresh_claims(self.conn, self.claims_to_refresh)
+        tallies.recount_written(self.conn, self.pending, self.claims_to_refresh)
         if self.pending:
             history.append(self.conn, self.pending, key_id, request_id, known=self.known)
 

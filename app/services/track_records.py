@@ -1,8 +1,13 @@
-"""Track records of actors and stats for dashboards, computed with SQL aggregates."""
+"""Track records of actors and stats for dashboards, computed with SQL aggregates.
+
+The stats without filters are read from the counts kept on write (app.services.tallies);
+with filters, they are aggregated over the matching claims here.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
@@ -10,6 +15,7 @@ from sqlmodel import Session
 
 from app.models import Actor, ActorRelation, ClaimAccused, ClaimResponse
 from app.models.claim import DisputeStatus, Rating
+from app.services import tallies
 from app.services.claim_list import ClaimFilters, filtered_claims
 from app.services.dispute import DENIALS
 from app.services.reads import Conn, fetch_one
@@ -151,21 +157,39 @@ def _top(
 
 
 def stats(conn: Conn, filters: ClaimFilters) -> dict[str, Any]:
+    if not any(vars(filters).values()):  # filters left empty are ignored, as in the list
+        return tallies.stats(conn.connection() if isinstance(conn, Session) else conn)
+    return aggregated_stats(conn, filters)
+
+
+def aggregated_stats(conn: Conn, filters: ClaimFilters) -> dict[str, Any]:
+    """The stats over the claims matching the filters, aggregated from their rows: one
+    grouped pass for the counts, the months and the lags, and one per top list (each
+    pass starts from the index of the most selective filter)."""
     claims, params = filtered_claims(conn, filters)
     run = _Filtered(conn, params)
-    month = _month(run, claims.c.stated_on)
-    per_month = run.execute(
-        select(month.label("month"), func.count().label("claims"))
-        .select_from(claims)
-        .where(claims.c.stated_on.is_not(None))
-        .group_by(month)
-        .order_by(month)
-    ).all()
+    month = _month(run, claims.c.stated_on).label("month")
+    columns = (claims.c.dispute_status, claims.c.rating, month, claims.c.response_lag_days)
+    total = 0
+    by_status = {s.value: 0 for s in DisputeStatus}
+    by_verdict = {r.value: 0 for r in Rating}
+    per_month: dict[str, int] = defaultdict(int)
+    lags: dict[int, int] = defaultdict(int)
+    for status, rating, stated_in, lag, n in run.execute(
+        select(*columns, func.count()).select_from(claims).group_by(*columns)
+    ):
+        total += n
+        by_status[status] += n
+        by_verdict[rating] += n
+        if stated_in is not None:
+            per_month[stated_in] += n
+        if lag is not None:
+            lags[lag] += n
     return {
-        "claims": run.execute(select(func.count()).select_from(claims)).scalar_one(),
-        "by_status": _counts(run, claims.c.dispute_status, claims, DisputeStatus),
-        "by_verdict": _counts(run, claims.c.rating, claims, Rating),
-        "per_month": [{"month": r.month, "claims": r.claims} for r in per_month],
+        "claims": total,
+        "by_status": by_status,
+        "by_verdict": by_verdict,
+        "per_month": [{"month": m, "claims": per_month[m]} for m in sorted(per_month)],
         "top_claimants": _top(run, claims.c.claimant_id, claims),
         "top_accused": _top(
             run,
@@ -173,5 +197,5 @@ def stats(conn: Conn, filters: ClaimFilters) -> dict[str, Any]:
             claims,
             (ClaimAccused, ClaimAccused.claim_id == claims.c.id),
         ),
-        "median_response_lag_days": median(run, select(claims.c.response_lag_days)),
+        "median_response_lag_days": tallies.median_of(lags),
     }

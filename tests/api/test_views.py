@@ -199,6 +199,14 @@ def test_deleted_claims_leave_the_views(client, auth, world):
     assert client.get("/v1/actors/ktj/track-record").json()["as_accused"]["total"] == 2
 
 
+VIEWS = (
+    "/v1/events/volgograd/timeline?limit=200",
+    "/v1/actors/ktj/track-record",
+    "/v1/stats",
+    "/v1/stats?accused=ktj",
+)
+
+
 def test_views_cost_a_fixed_number_of_statements(client, auth, world, count_statements):
     counts = {}
     for size in ("small", "big"):
@@ -210,20 +218,17 @@ def test_views_cost_a_fixed_number_of_statements(client, auth, world, count_stat
                 )
                 make_response(client, h, claim["id"], "ktj", stated_on=f"2020-12-{i + 2:02d}")
                 make_evidence(client, h, claim["id"], dated_on=f"2020-12-{i + 1:02d}")
-        for url in (
-            "/v1/events/volgograd/timeline?limit=200",
-            "/v1/actors/ktj/track-record",
-            "/v1/stats",
-        ):
+        for url in VIEWS:
             counter = count_statements()
             assert client.get(url).status_code == 200
             counts[(size, url)] = counter.count
-    for url in (
-        "/v1/events/volgograd/timeline?limit=200",
-        "/v1/actors/ktj/track-record",
-        "/v1/stats",
-    ):
+    for url in VIEWS:
         assert counts[("small", url)] == counts[("big", url)], url
+    # Read from the counts kept on write: the counters, then the top claimants and accused.
+    assert counts[("small", "/v1/stats")] == 3
+    # Aggregated over the matching claims: the actor's id, one grouped pass for the counts,
+    # months and lags, and one per top list.
+    assert counts[("small", "/v1/stats?accused=ktj")] == 4
 
 
 def test_count_models_name_every_status_and_rating():
