@@ -40,6 +40,8 @@ from app.services import tallies as _tally_hooks  # noqa: F401  (keeps the stats
 log = logging.getLogger("contested")
 
 LAST_REVISION = "SELECT seq, hash FROM revision ORDER BY seq DESC LIMIT 1"
+# Connections of the SQLite writers' pool, per process.
+WRITERS_POOL = 4
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,11 @@ def _sqlite_engine(url: str, settings: Settings, begin: str) -> Engine:
     connect_args: dict[str, Any] = {"check_same_thread": False}
     if gate is not None:
         connect_args["factory"] = _gated_connection(gate)
-    engine = create_engine(url, connect_args=connect_args)
+    # Writers take turns at the gate, so connections beyond a few only hold memory (a
+    # page cache and the schema each) while their threads wait: a thread past the pool's
+    # WRITERS_POOL waits for one instead (docs/benchmarks.md, the mixed load).
+    pool = {"pool_size": WRITERS_POOL, "max_overflow": 0} if gate is not None else {}
+    engine = create_engine(url, connect_args=connect_args, **pool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -308,6 +309,19 @@ class Server:
             found.append(round(int(peak.group(1)) / 1024, 1) if peak else 0.0)
         return found
 
+    def pss_mb(self) -> float:
+        """Proportional set size of the server's processes, summed (MB): each page they
+        share counted once in all, which the resident sizes count once per process."""
+        total = 0
+        for pid in self.pids():
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
+            total += int(found.group(1)) if found else 0
+        return round(total / 1024, 1)
+
     def peak_mb(self) -> float:
         """Sum of the peak resident sizes of the server's processes since reset_peak()."""
         return round(sum(self.peaks()), 1)
@@ -373,6 +387,39 @@ def contested(
     if not cache:
         env["CONTESTED_RESPONSE_CACHE_MIB"] = "0"
     return start(name, port, uvicorn("app.asgi:app", port, workers), env, out)
+
+
+def served(url: str, port: int, out: Path, name: str, workers: int) -> Server:
+    """Contested as ``contested serve`` runs it: workers forked from one import of the
+    app; warning level, so that no access log is written (as uvicorn's --no-access-log)."""
+    env = {
+        "CONTESTED_DATABASE_URL": url,
+        "CONTESTED_RATE_LIMIT_ENABLED": "false",
+        "CONTESTED_LOG_LEVEL": "warning",
+    }
+    cmd = [str(ROOT / ".venv/bin/contested"), "serve", "--host", "127.0.0.1", "--port",
+           str(port), "--workers", str(workers)]  # fmt: skip
+    return start(name, port, cmd, env, out)
+
+
+@contextlib.contextmanager
+def sampling(read: Any, every: float = 0.5) -> Any:
+    """Call ``read`` every ``every`` seconds in a thread while the block runs; the list of
+    what it returned."""
+    samples: list[float] = []
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.wait(every):
+            samples.append(read())
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield samples
+    finally:
+        done.set()
+        thread.join()
 
 
 def datasette(db: Path, out: Path) -> Server:
@@ -594,22 +641,24 @@ def write_scenarios(
         )
     finally:
         writer.stop()
-    mixed = contested(database_url, PORTS["writer"], out, f"mixed-{backend}-{size}", workers=2)
+    mixed = served(database_url, PORTS["writer"], out, f"mixed-{backend}-{size}", workers=2)
     try:
         print(f"{size} {backend} mixed contested ...", file=sys.stderr, flush=True)
         reads = " ".join(paths[s]["contested"] for s in READS if s != "stats")
         mixed.reset_peak()
         cpu = mixed.cpu_seconds()
-        result = wrk(
-            mixed.url("/"),
-            MIXED_SECONDS,
-            connections=20,
-            script=BENCH / "lua/mixed.lua",
-            env={**env, "BENCH_PATHS": reads},
-        )
+        with sampling(mixed.pss_mb) as pss:
+            result = wrk(
+                mixed.url("/"),
+                MIXED_SECONDS,
+                connections=20,
+                script=BENCH / "lua/mixed.lua",
+                env={**env, "BENCH_PATHS": reads},
+            )
         result["cpu_s"] = round(mixed.cpu_seconds() - cpu, 2)
         result["cpu_ms"] = per_request(result)
         result["peak_mb"] = mixed.peak_mb()
+        result["peak_pss_mb"] = max(pss, default=0.0)
         result["peak_worker_mb"] = max(mixed.peaks())
     finally:
         mixed.stop()
@@ -797,6 +846,8 @@ def row(scenario: str, server: str, r: dict[str, Any], floor: dict, ds: dict) ->
     checks.append(f"{errors} errors")
     if "locked" in r:
         checks.append(f"{r['locked']} locked")
+    if r.get("peak_pss_mb"):
+        checks.append(f"peak proportional set size {r['peak_pss_mb']} MB")
     fixed = f"{fmt(r.get('fixed_p50'), 2)} / {fmt(r.get('fixed_p99'), 2)}"
     own = server not in CONTESTED_SERVERS
     return (
@@ -851,10 +902,12 @@ def targets(by: dict, meta: dict[str, Any]) -> list[str]:
                 )
     for (size, backend, scenario, _), r in sorted(by.items()):
         if scenario == "mixed":
+            pss = r.get("peak_pss_mb")
             lines.append(
-                f"| mixed load < 200 MB (all processes; largest worker) | mixed ({backend}) "
-                f"| contested | {size} | {r['peak_mb']} MB; {r['peak_worker_mb']} MB | "
-                f"{yes(r['peak_mb'] < 200)} |"
+                f"| mixed load < 200 MB (proportional set size of all processes; resident "
+                f"sizes summed; largest worker) | mixed ({backend}) | contested | {size} | "
+                f"{fmt(pss)} MB; {r['peak_mb']} MB; {r['peak_worker_mb']} MB | "
+                f"{yes(pss is not None and pss < 200)} |"
             )
             errors = r["non_2xx"] + r["socket_errors"]
             lines.append(

@@ -148,8 +148,9 @@ def test_contested_serve_logs_json_lines_and_sums_metrics_over_its_workers(tmp_p
     assert not any(r["logger"] == "uvicorn.access" for r in records)  # ours replaces it
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_sigterm_lets_a_request_in_flight_finish_then_refuses_connections(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, workers: int
 ):
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -157,7 +158,7 @@ def test_sigterm_lets_a_request_in_flight_finish_then_refuses_connections(
     # Served the way `contested serve` serves, but the app has a slow route.
     script = (
         "from app import server; from app.config import load_settings; "
-        f"server.run(load_settings(), 'tests.slow_app:app', '127.0.0.1', {port}, 1)"
+        f"server.run(load_settings(), 'tests.slow_app:app', '127.0.0.1', {port}, {workers})"
     )
     command = [sys.executable, "-c", script]
     with (
@@ -188,3 +189,40 @@ def test_sigterm_lets_a_request_in_flight_finish_then_refuses_connections(
         assert process.wait() == 0
     access = [r for r in process.records() if r["logger"] == "contested.access"]
     assert [r["status"] for r in access if r["request_id"] == "slow-1"] == [200]
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_workers_are_forked_from_the_server_and_one_that_dies_is_replaced(tmp_path: Path):
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"]
+    with serving(command, f"sqlite:///{tmp_path / 'served.db'}") as process:
+        wait_until_up(process, base_url)
+        server = process.popen.pid
+        workers = _children(server)
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)
+        process.wait_for_record(lambda r: r["message"].startswith("a worker exited"))
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline and (
+            len(_children(server)) != 2 or workers[0] in _children(server)
+        ):
+            time.sleep(0.05)
+        replaced = _children(server)
+        assert len(replaced) == 2 and workers[0] not in replaced and workers[1] in replaced
+        for _ in range(6):  # each on a connection of its own
+            assert httpx.get(f"{base_url}/healthz").status_code == 200
+        assert process.stop() == 0
+
+
+def test_workers_that_keep_dying_stop_the_server(database_url: str):
+    script = (
+        "from app import server; from app.config import load_settings; "
+        f"server.run(load_settings(), 'tests.failing_app:app', '127.0.0.1', {free_port()}, 2)"
+    )
+    with serving([sys.executable, "-c", script], database_url) as process:
+        assert process.wait() == 1
+    assert any("stopping" in r["message"] for r in process.records())

@@ -40,6 +40,20 @@ def test_read_connections_keep_the_configured_page_cache(tmp_path):
         database.dispose()
 
 
+def test_writers_share_a_few_connections(sqlite_db):
+    from app.db import WRITERS_POOL
+
+    held = [sqlite_db.write.connect() for _ in range(WRITERS_POOL)]
+    try:
+        assert sqlite_db.write.pool.checkedout() == WRITERS_POOL
+        with pytest.raises(Exception, match="QueuePool limit"):
+            sqlite_db.write.pool._timeout = 0.1  # no need to wait the 30 s here
+            sqlite_db.write.connect()
+    finally:
+        for conn in held:
+            conn.close()
+
+
 def test_writers_begin_immediate_and_readers_do_not(sqlite_db):
     statements: list[str] = []
     from sqlalchemy import event
