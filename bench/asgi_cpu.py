@@ -7,7 +7,7 @@ Used to see where a read stands against the floor before and after a change; the
 figures of record come from ``make bench``.
 
     .venv/bin/python bench/asgi_cpu.py bench/data/work-10k.db [--calls 300] [--only dossier]
-        [--profile dossier]
+        [--profile dossier] [--cold]
 
 The scenario parameters are those bench/prepare.py chooses (the same URLs as the suite).
 """
@@ -126,11 +126,14 @@ def main() -> None:
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--profile")
     parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--cold", action="store_true", help="without the response cache")
     args = parser.parse_args()
     with sqlite3.connect(args.db) as db:
         params = choose(db)
     os.environ["CONTESTED_DATABASE_URL"] = f"sqlite:///{args.db}"
     os.environ.setdefault("CONTESTED_RATE_LIMIT_ENABLED", "false")
+    if args.cold:
+        os.environ["CONTESTED_RESPONSE_CACHE_MIB"] = "0"
     os.environ["BENCH_DB"] = str(args.db)
     import logging
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -78,8 +79,12 @@ class Prepared:
             return bind.exec_driver_sql(sql, args).all()
 
 
+@lru_cache(maxsize=1 << 16)
 def _dashed(hex32: str | None) -> str | None:
-    """32 hex digits, as SQLite stores a UUID, in the dashed form the API shows."""
+    """32 hex digits, as SQLite stores a UUID, in the dashed form the API shows.
+
+    Remembered: the actors, events and sources of one answer recur in the next.
+    """
     if hex32 is None:
         return None
     h = hex32
