@@ -3,7 +3,7 @@
     .venv/bin/python bench/prepare.py SOURCE.db WORK.db [--postgres URL] > params.json
 
 SOURCE.db gets its search index filled when it has none (bench/make_data.py files have
-none), once. WORK.db is a copy of it, migrated to the current schema, with one
+none), and is migrated to the current schema, once. WORK.db is a copy of it with one
 contributor API key for the POST scenarios, WAL checkpointed and ANALYZEd. With
 ``--postgres URL`` the same rows are also copied into that (emptied, migrated)
 PostgreSQL database. The parameters of the
@@ -222,14 +222,15 @@ def main() -> None:
         Path(f"{args.work}{suffix}").unlink(missing_ok=True)
     # The source is a generated file: index it in place, once, so that later copies of
     # it carry the index.
+    from app.services import migrations
+
+    # A file made by an older schema is migrated in place, once, like its search index.
+    migrations.upgrade(f"sqlite:///{args.source}")
     db = sqlite3.connect(args.source, isolation_level=None, timeout=3600)
     indexed = index_for_search(db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     shutil.copyfile(args.source, args.work)
-    from app.services import migrations
-
-    migrations.upgrade(f"sqlite:///{args.work}")  # a file made by an older schema
     db = sqlite3.connect(args.work, isolation_level=None)
     params = choose(db)
     db.execute("ANALYZE")
