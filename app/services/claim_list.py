@@ -341,6 +341,15 @@ def _page_statement(dialect: str, names: tuple[str, ...], sort: ClaimSort, resum
     return stmt.order_by(*order).limit(bindparam("page_size", type_=Integer()))
 
 
+def accused_refs(accused: list[Any], uuid_: Any) -> list[dict[str, Any]]:
+    """The accused of ``accused_and_tags``'s JSON as ActorRefs."""
+    return [{"id": uuid_(a_id), "slug": slug, "name": name} for a_id, slug, name in accused]
+
+
+def event_ref(event_id: Any, slug: str | None, title: str | None, uuid_: Any) -> Any:
+    return None if event_id is None else {"id": uuid_(event_id), "slug": slug, "title": title}
+
+
 def _item(row: Any, plain: Plain) -> dict[str, Any]:
     """The list item of one row, JSON-ready, in the order of ``ClaimSummary``'s fields."""
     (id_, version, proposition, stated_on, precision, _sort_date, status, balance, created_at,
@@ -353,12 +362,8 @@ def _item(row: Any, plain: Plain) -> dict[str, Any]:
         "version": version,
         "proposition": proposition,
         "claimant": {"id": uuid_(claimant_id), "slug": claimant_slug, "name": claimant_name},
-        "accused": [
-            {"id": uuid_(a_id), "slug": slug, "name": name} for a_id, slug, name in accused
-        ],
-        "event": None
-        if event_id is None
-        else {"id": uuid_(event_id), "slug": event_slug, "title": event_title},
+        "accused": accused_refs(accused, uuid_),
+        "event": event_ref(event_id, event_slug, event_title, uuid_),
         "stated_on": stated_on,
         "stated_on_precision": precision,
         "tags": tags,

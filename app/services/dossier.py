@@ -47,11 +47,12 @@ from app.models import (
     Verdict,
 )
 from app.services import balance as balance_rules
-from app.services.claim_list import accused_and_tags
+from app.services.claim_list import accused_and_tags, accused_refs, event_ref
 from app.services.dispute import dispute
 from app.services.prepared import Conn, Plain, Prepared, plain_of
+from app.services.statements import select_evidence, select_responses
 
-_claimant, _responder, _producer = aliased(Actor), aliased(Actor), aliased(Actor)
+_claimant = aliased(Actor)
 _CLAIM_ID = bindparam("claim_id", type_=Claim.id.type)
 
 _CLAIM_COLUMNS: tuple[Any, ...] = (
@@ -98,56 +99,19 @@ _speaks_for_accused = exists().where(
     ActorRelation.deleted_at.is_(None),
     ActorRelation.object_id.in_(_accused_of_claim),
 )
-_RESPONSE_COLUMNS: tuple[Any, ...] = (
-    ClaimResponse.id,
-    ClaimResponse.claim_id,
-    _responder.id,
-    _responder.slug,
-    _responder.name,
-    ClaimResponse.stance,
-    ClaimResponse.stated_on,
-    ClaimResponse.stated_on_precision,
-    ClaimResponse.quote,
-    ClaimResponse.quote_language,
-    ClaimResponse.translation,
-    ClaimResponse.in_reply_to_id,
-    case(
-        (or_(ClaimResponse.responder_id.in_(_accused_of_claim), _speaks_for_accused), 1),
-        else_=0,
-    ),
-    ClaimResponse.version,
-    ClaimResponse.created_at,
-    ClaimResponse.updated_at,
-)
 RESPONSES = Prepared(
-    select(*_RESPONSE_COLUMNS)
-    .join(_responder, _responder.id == ClaimResponse.responder_id)
+    select_responses()
+    .add_columns(
+        case(
+            (or_(ClaimResponse.responder_id.in_(_accused_of_claim), _speaks_for_accused), 1),
+            else_=0,
+        )
+    )
     .where(ClaimResponse.claim_id == _CLAIM_ID, ClaimResponse.deleted_at.is_(None))
     .order_by(ClaimResponse.sort_date, ClaimResponse.id)
 )
-
-_EVIDENCE_COLUMNS: tuple[Any, ...] = (
-    Evidence.id,
-    Evidence.claim_id,
-    Evidence.summary,
-    Evidence.kind,
-    Evidence.bearing,
-    _producer.id,
-    _producer.slug,
-    _producer.name,
-    Evidence.independent,
-    Evidence.reliability,
-    Evidence.credibility,
-    Evidence.dated_on,
-    Evidence.dated_on_precision,
-    Evidence.note,
-    Evidence.version,
-    Evidence.created_at,
-    Evidence.updated_at,
-)
 EVIDENCE = Prepared(
-    select(*_EVIDENCE_COLUMNS)
-    .outerjoin(_producer, _producer.id == Evidence.produced_by_id)
+    select_evidence()
     .where(Evidence.claim_id == _CLAIM_ID, Evidence.deleted_at.is_(None))
     .order_by(Evidence.id)
 )
@@ -263,9 +227,9 @@ def get_dossier(conn: Conn, claim_id: uuid.UUID) -> dict[str, Any]:
     responses = []
     answers = []
     for row in RESPONSES.rows(conn, {"claim_id": claim_id}):
-        (r_id, r_claim, who_id, who_slug, who_name, stance, on, r_precision, r_quote,
-         r_language, r_translation, in_reply_to, by_accused, r_version, r_created,
-         r_updated) = row  # fmt: skip
+        (r_id, r_claim, stance, on, r_precision, _sort_date, r_quote, r_language,
+         r_translation, in_reply_to, r_version, r_created, r_updated, _deleted_at, who_id,
+         who_slug, who_name, by_accused) = row  # fmt: skip
         if by_accused:
             answers.append((stance, _day(on)))
         responses.append(
@@ -290,9 +254,9 @@ def get_dossier(conn: Conn, claim_id: uuid.UUID) -> dict[str, Any]:
     evidence: dict[str, list[Any]] = {"supports": [], "refutes": [], "context": []}
     graded = []
     for row in EVIDENCE.rows(conn, {"claim_id": claim_id}):
-        (e_id, e_claim, summary, kind, bearing, by_id, by_slug, by_name, independent,
-         reliability, credibility, dated_on, dated_precision, note, e_version, e_created,
-         e_updated) = row  # fmt: skip
+        (e_id, e_claim, summary, kind, bearing, independent, reliability, credibility,
+         dated_on, dated_precision, note, e_version, e_created, e_updated, _deleted_at,
+         by_id, by_slug, by_name) = row  # fmt: skip
         graded.append(
             balance_rules.Item(uuid_(e_id), bearing, reliability, credibility, independent)
         )
@@ -324,12 +288,8 @@ def get_dossier(conn: Conn, claim_id: uuid.UUID) -> dict[str, Any]:
         "version": version,
         "proposition": proposition,
         "claimant": _actor(plain, claimant_id, claimant_slug, claimant_name),
-        "accused": [
-            {"id": uuid_(a_id), "slug": slug, "name": name} for a_id, slug, name in accused
-        ],
-        "event": None
-        if event_id is None
-        else {"id": uuid_(event_id), "slug": event_slug, "title": event_title},
+        "accused": accused_refs(accused, uuid_),
+        "event": event_ref(event_id, event_slug, event_title, uuid_),
         "stated_on": stated_on,
         "stated_on_precision": precision,
         "quote": quote,
