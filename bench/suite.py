@@ -125,11 +125,14 @@ CANNED = {
     + " WHERE c.deleted_at IS NULL ORDER BY c.sort_date DESC, c.id DESC LIMIT 51",
     "claims_after": CLAIM_ROW + " WHERE c.deleted_at IS NULL AND (c.sort_date, c.id) < "
     "(:after_date, :after_id) ORDER BY c.sort_date DESC, c.id DESC LIMIT 51",
-    "claims_filtered": CLAIM_ROW
-    + " WHERE c.deleted_at IS NULL AND c.id IN (SELECT ca.claim_id FROM "
-    "claim_accused ca JOIN actor x ON x.id = ca.actor_id WHERE x.slug = :accused) "
-    "AND c.dispute_status = :status AND c.sort_date BETWEEN :stated_from AND :stated_to"
-    " ORDER BY c.sort_date DESC, c.id DESC LIMIT 51",
+    # Walks claim_accused's index of (actor, sort date) and its copies of the claim's
+    # status and liveness, as Contested does.
+    "claims_filtered": CLAIM_ROW.replace(
+        "FROM claim c", "FROM claim_accused f JOIN claim c ON c.id = f.claim_id"
+    )
+    + " WHERE f.live AND f.actor_id = (SELECT id FROM actor WHERE slug = :accused) "
+    "AND f.dispute_status = :status AND f.sort_date BETWEEN :stated_from AND :stated_to"
+    " ORDER BY f.sort_date DESC, f.claim_id DESC LIMIT 51",
     "dossier": CLAIM_ROW.replace(
         "AS tags",
         "AS tags, c.quote, c.quote_language, c.translation, v.rationale, "
