@@ -17,7 +17,6 @@ turns it off.
 
 from __future__ import annotations
 
-import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +25,6 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import Database
-
-log = logging.getLogger("contested")
 
 # Streamed and possibly large: read straight through every time.
 UNCACHED_PATHS = frozenset({"/v1/export", "/v1/export/claimreview", "/v1/claims.csv"})
@@ -121,8 +118,8 @@ class ResponseCacheMiddleware:
     def _keep(
         self, key: tuple[Any, ...], version: Any, start: Message, body: bytes, route: Any
     ) -> None:
-        if version != self._version:  # a write was seen meanwhile: this answer may be older
-            return
+        if version != self._version:
+            return  # a newer version was seen meanwhile: this key would never be asked again
         replaced = self._entries.pop(key, None)
         if replaced is not None:
             self._size -= len(replaced.body)
