@@ -162,6 +162,7 @@ def import_file(
     from sqlalchemy import event
 
     from app.db import open_database
+    from app.services.import_worker import default_workers
     from app.services.importing import ImportRefused, import_lines, read_lines
 
     settings = load_settings()
@@ -189,6 +190,8 @@ def import_file(
                 database,
                 read_lines(file, settings.max_body_bytes),
                 progress=None if stdin else bytes_done,
+                parse_workers=default_workers(),
+                bulk=True,
             )
     except (ImportRefused, OSError) as exc:
         typer.echo(f"import: {exc}", err=True)

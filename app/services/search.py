@@ -19,7 +19,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import chain
 from typing import Any
 
@@ -76,7 +76,18 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """The words of ``text`` as the index stores them (letters and digits, folded)."""
-    return _TOKEN.findall(fold(text))
+    words: list[str] = []
+    for chunk in text.split():
+        words.extend(_chunk_tokens(chunk))
+    return words
+
+
+@lru_cache(maxsize=65536)
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    # Folding never joins or splits text across whitespace (a space is a starter that
+    # nothing decomposes into or combines with), so the words of a text are those of its
+    # whitespace-separated chunks; most chunks recur, and each is folded once.
+    return tuple(_TOKEN.findall(fold(chunk)))
 
 
 @dataclass(frozen=True)

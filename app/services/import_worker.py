@@ -1,0 +1,51 @@
+"""Parsing an import's lines in worker processes while the importing process writes.
+
+Validating and normalising a line (app.services.import_entries) costs about as much
+CPU as writing it, and SQLite has one writer anyway: worker processes parse chunks of
+lines while this process writes the chunks before them, in file order. Only a few
+chunks per worker are in flight at once, so memory stays bounded whatever the size of
+the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
+from multiprocessing import get_context
+
+from app.services.import_entries import Parsed, numbered_chunks, parse_lines
+
+CHUNK_LINES = 1000
+AHEAD = 3  # chunks in flight per worker
+
+
+def default_workers() -> int:
+    """One worker per core, up to four (the writer takes its share of a core too)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def parsed_chunks(
+    lines: Iterable[bytes | str], dialect_name: str, max_line_bytes: int, workers: int = 0
+) -> Iterator[Parsed]:
+    """The lines parsed chunk by chunk, in order: in this process when ``workers`` is 0,
+    else in that many worker processes (started fresh, not forked from this one, so that
+    they share no open connection or thread with it)."""
+    parse = partial(parse_lines, dialect_name, max_line_bytes=max_line_bytes)
+    chunks = numbered_chunks(lines, CHUNK_LINES)
+    if workers <= 0:
+        yield from map(parse, chunks)
+        return
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+    try:
+        pending: deque[Future[Parsed]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(parse, chunk))
+            if len(pending) >= workers * AHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
