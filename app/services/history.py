@@ -247,8 +247,13 @@ HASHED = (
 
 def revision_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     """SHA-256 over the previous revision's hash and this revision's canonical JSON."""
-    body = canonical({name: plain(fields[name]) for name in HASHED})
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+    return plain_revision_hash(prev_hash, {name: plain(fields[name]) for name in HASHED})
+
+
+def plain_revision_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """revision_hash of fields that are JSON values already (ids and instants as text),
+    exactly the ``HASHED`` ones."""
+    return hashlib.sha256(f"{prev_hash}\n{canonical(fields)}".encode()).hexdigest()
 
 
 # ---- the hook -----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from app.services import history
 from app.services.export import BY_TYPE, EXPORTED_TYPES, FORMAT, FORMAT_VERSION, LinkSpec
 from app.services.history import canonical, plain
 from app.services.import_records import RecordMeta, validate, validate_json
-from app.services.search import tokens
+from app.services.search import terms
 from app.services.urls import InvalidUrl, normalize_url
 
 # Which record type each reference field names.
@@ -248,18 +248,61 @@ def _verdict(dialect_name: str, claim_id: uuid.UUID, model: Any, created: dateti
     return record, driver_row(dialect_name, spec.table, values), after
 
 
+@cache
+def _columns(dialect_name: str, type_: str) -> list[tuple[str, str, Any]]:
+    """(record key, column, bind processor) of each field of a record type."""
+    spec = BY_TYPE[type_]
+    processors = _processors(dialect_name, spec.table)
+    return [(key, column, processors[column]) for key, column in spec.fields]
+
+
+@cache
+def _insert_only(type_: str) -> dict[str, Any]:
+    table = BY_TYPE[type_].table
+    return {c: v for c, v in INSERT_ONLY.items() if c in table.c}
+
+
+_AS_IS = (str, int, bool, float)
+
+
+def _fields(
+    dialect_name: str, type_: str, fields: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A record's fields three ways, in one pass: Python values by column, JSON values by
+    record key (the record as the export writes it), driver values by column."""
+    values: dict[str, Any] = {}
+    record: dict[str, Any] = {"type": type_}
+    row: dict[str, Any] = {}
+    for key, column, process in _columns(dialect_name, type_):
+        value = fields[key]
+        if value is None or type(value) in _AS_IS:
+            values[column] = record[key] = value
+            row[column] = value if process is None or value is None else process(value)
+            continue
+        if isinstance(value, Enum):
+            value = value.value
+            values[column] = record[key] = value
+            row[column] = value if process is None else process(value)
+            continue
+        if isinstance(value, datetime):
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        values[column] = value
+        record[key] = plain(value)
+        row[column] = value if process is None else process(value)
+    for name in DATES.get(type_, ()):
+        column = f"{name}_precision"
+        precision = default_precision(values[name], values[column])
+        values[column] = record[column] = row[column] = precision
+    return values, record, row
+
+
 def normalise(
     dialect_name: str, line: int, raw: bytes | str, type_: str, model: RecordMeta
 ) -> tuple[Entry, dict[str, Any]]:
     """The entry of a valid record, and the record as the export would write it."""
     spec = BY_TYPE[type_]
-    values = {column: _value(getattr(model, key)) for key, column in spec.fields}
-    for name in DATES.get(type_, ()):
-        values[f"{name}_precision"] = default_precision(values[name], values[f"{name}_precision"])
+    values, record, row = _fields(dialect_name, type_, model.__dict__)
     items = _link_items(type_, model)
-    record: dict[str, Any] = {"type": type_}
-    for key, column in spec.fields:
-        record[key] = plain(values[column])
     for link in spec.links:
         record[link.name] = [_plain_item(item) for item in items[link.name]]
     problem = None
@@ -297,10 +340,13 @@ def normalise(
     document = None
     if type_ in SEARCHED and values["deleted_at"] is None:
         title, body = _document(type_, values, items)
-        document = (title, body, " ".join(tokens(body)))
+        document = (title, body, terms(body))
 
-    insert_only = {c: v for c, v in INSERT_ONLY.items() if c in spec.table.c}
-    row = driver_row(dialect_name, spec.table, {**values, **insert_only})
+    for column in ("url_normalized", "sort_date"):
+        if column in values:
+            process = _processors(dialect_name, spec.table)[column]
+            row[column] = values[column] if process is None else process(values[column])
+    row.update(_insert_only(type_))
     refs: list[tuple[str, str, Any]] = []
     for name, target in REFERENCES.get(type_, ()):
         found = items.get(name)

@@ -67,6 +67,9 @@ MAX_REMEMBERED = 200_000  # ids per type an import remembers as stored
 # is retried here rather than the whole request).
 BATCH_RETRIES = 3
 VERBS = ("imported", "updated", "unchanged")
+# The operations as the revision table stores them (a plain str is cheaper than the enum's
+# value property, read for every row).
+CREATE, UPDATE, DELETE, RESTORE = (op.value for op in Operation)
 UNIQUE = {"actor": "slug", "event": "slug", "source": "url_normalized"}
 # Columns an update leaves as they are (who created the row; the claim's derived figures,
 # recomputed from its responses and evidence).
@@ -501,7 +504,7 @@ class _Batch:
         self._insert_links(spec, entries)
         for entry in entries:
             self.pending[(spec.type, entry.id)] = _Revision(
-                Operation.create.value,
+                CREATE,
                 entry.uid,
                 self._claim_of(spec.type, entry),
                 entry.claim_uid,
@@ -518,7 +521,7 @@ class _Batch:
                 row, after = entry.verdict  # type: ignore[misc]
                 if after is not None:  # the initial verdict is part of the claim's create
                     self.pending[("verdict", row["id"])] = _Revision(
-                        Operation.create.value,
+                        CREATE,
                         str(as_uuid(row["id"])),
                         entry.id,
                         entry.uid,
@@ -580,10 +583,10 @@ class _Batch:
                     text("DELETE FROM verdict WHERE claim_id = :claim"), {"claim": entry.id}
                 )
             insert_rows(self.conn, "verdict", row, [tuple(row.values())])
-            op = Operation.update.value if before["verdict"] else Operation.create.value
+            op = UPDATE if before["verdict"] else CREATE
             uid = str(as_uuid(row["id"]))
             if before["verdict"] and before["verdict"]["id"] != uid:
-                op = Operation.create.value
+                op = CREATE
             self.pending[("verdict", row["id"])] = _Revision(
                 op, uid, entry.id, entry.uid, None, None
             )
@@ -657,6 +660,7 @@ class _Batch:
             for c in ("at", "key_id")
         }
         stamp = processors["at"](at) if processors["at"] else at
+        at_text, key_text = history.plain(at), history.plain(key_id)
         key = key_id
         if processors["key_id"] is not None and key_id is not None:
             key = processors["key_id"](key_id)
@@ -668,10 +672,10 @@ class _Batch:
                 if snapshot is None:
                     continue
                 initial = kind == "verdict" and history.is_initial_verdict(snapshot)
-                if initial and revision.op == Operation.create.value:
+                if initial and revision.op == CREATE:
                     continue  # the verdict every claim is created with
                 after, version = history.canonical(snapshot), snapshot["version"]
-            if revision.op != Operation.create.value:
+            if revision.op != CREATE:
                 before = history.last_after(self.conn, kind, as_uuid(row_id))
                 if before is None and kind == "verdict":
                     before = history.canonical(history.initial_verdict(json.loads(after)))
@@ -683,13 +687,13 @@ class _Batch:
                 "claim_id": revision.claim_uid,
                 "op": revision.op,
                 "version": version,
-                "at": at,
-                "key_id": key_id,
+                "at": at_text,
+                "key_id": key_text,
                 "request_id": request_id,
                 "before": before,
                 "after": after,
             }
-            digest = history.revision_hash(prev_hash, fields)
+            digest = history.plain_revision_hash(prev_hash, fields)
             rows.append(
                 (
                     seq,
@@ -737,7 +741,7 @@ def _without_verdict(record: dict[str, Any]) -> dict[str, Any]:
 
 def _operation(before: dict[str, Any], after: dict[str, Any]) -> str:
     if before["deleted_at"] is None and after["deleted_at"] is not None:
-        return Operation.delete.value
+        return DELETE
     if before["deleted_at"] is not None and after["deleted_at"] is None:
-        return Operation.restore.value
-    return Operation.update.value
+        return RESTORE
+    return UPDATE

@@ -76,18 +76,25 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """The words of ``text`` as the index stores them (letters and digits, folded)."""
-    words: list[str] = []
-    for chunk in text.split():
-        words.extend(_chunk_tokens(chunk))
-    return words
+    return list(chain.from_iterable(map(_chunk_tokens, text.split())))
+
+
+def terms(text: str) -> str:
+    """What a search document indexes of ``text``: its words, folded, joined by spaces."""
+    return " ".join(filter(None, map(_chunk_terms, text.split())))
+
+
+# Folding never joins or splits text across whitespace (a space is a starter that nothing
+# decomposes into or combines with), so the words of a text are those of its
+# whitespace-separated chunks; most chunks recur, and each is folded once.
+@lru_cache(maxsize=65536)
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(fold(chunk)))
 
 
 @lru_cache(maxsize=65536)
-def _chunk_tokens(chunk: str) -> tuple[str, ...]:
-    # Folding never joins or splits text across whitespace (a space is a starter that
-    # nothing decomposes into or combines with), so the words of a text are those of its
-    # whitespace-separated chunks; most chunks recur, and each is folded once.
-    return tuple(_TOKEN.findall(fold(chunk)))
+def _chunk_terms(chunk: str) -> str:
+    return " ".join(_chunk_tokens(chunk))
 
 
 @dataclass(frozen=True)
@@ -206,7 +213,7 @@ def reindex(conn: Connection, kind: str, entity_id: uuid.UUID) -> None:
                 entity_id=entity_id,
                 title=title,
                 body=body,
-                terms=" ".join(tokens(body)),
+                terms=terms(body),
             )
         )
 
