@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
+from itertools import islice
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table
@@ -422,9 +423,11 @@ def _slow_parse(text: str, number: int) -> tuple[str, RecordMeta] | str | None:
         return f"invalid {type_}: {exc}"
 
 
-def parse_lines(
-    dialect_name: str, numbered: Iterable[tuple[int, bytes | str]], max_line_bytes: int
-) -> Parsed:
+# Lines and the number of the first one.
+Chunk = tuple[int, list[bytes | str]]
+
+
+def parse_lines(dialect_name: str, chunk: Chunk, max_line_bytes: int) -> Parsed:
     """The entries of some numbered lines; each bad line becomes a LineError.
 
     Most lines are validated straight from their JSON text by pydantic-core; any line
@@ -434,8 +437,9 @@ def parse_lines(
     """
     entries: list[Entry] = []
     errors: list[LineError] = []
-    number = 0
-    for number, raw in numbered:
+    first, lines = chunk
+    number = first - 1
+    for number, raw in enumerate(lines, start=first):
         if isinstance(raw, bytes):
             try:
                 text = raw.decode("utf-8")
@@ -466,15 +470,10 @@ def parse_lines(
     return Parsed(entries, errors, number)
 
 
-def numbered_chunks(
-    lines: Iterable[bytes | str], size: int
-) -> Iterator[list[tuple[int, bytes | str]]]:
-    """The lines, numbered from 1, in lists of ``size``."""
-    chunk: list[tuple[int, bytes | str]] = []
-    for number, raw in enumerate(lines, start=1):
-        chunk.append((number, raw))
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def numbered_chunks(lines: Iterable[bytes | str], size: int) -> Iterator[Chunk]:
+    """The lines in lists of ``size``, each with the number of its first line (from 1)."""
+    iterator = iter(lines)
+    first = 1
+    while chunk := list(islice(iterator, size)):
+        yield first, chunk
+        first += len(chunk)

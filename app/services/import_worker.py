@@ -14,7 +14,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 
 from app.services.import_entries import Parsed, numbered_chunks, parse_lines
 
@@ -27,18 +28,28 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def _context() -> BaseContext:
+    """Workers forked from a fresh server process that has imported the parsing code
+    once (each worker then starts at once), not from this process, whose connections
+    and threads they must not share; where there is no fork, spawned ones."""
+    if "forkserver" not in get_all_start_methods():
+        return get_context("spawn")
+    context = get_context("forkserver")
+    context.set_forkserver_preload([parse_lines.__module__])
+    return context
+
+
 def parsed_chunks(
     lines: Iterable[bytes | str], dialect_name: str, max_line_bytes: int, workers: int = 0
 ) -> Iterator[Parsed]:
     """The lines parsed chunk by chunk, in order: in this process when ``workers`` is 0,
-    else in that many worker processes (started fresh, not forked from this one, so that
-    they share no open connection or thread with it)."""
+    else in that many worker processes."""
     parse = partial(parse_lines, dialect_name, max_line_bytes=max_line_bytes)
     chunks = numbered_chunks(lines, CHUNK_LINES)
     if workers <= 0:
         yield from map(parse, chunks)
         return
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+    pool = ProcessPoolExecutor(workers, mp_context=_context())
     try:
         pending: deque[Future[Parsed]] = deque()
         for chunk in chunks:

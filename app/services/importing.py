@@ -27,7 +27,7 @@ import json
 import random
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -110,9 +110,6 @@ class ImportReport:
     error_count: int = 0
     lines: int = 0
 
-    def add(self, type_: str, verb: str) -> None:
-        self.counts[type_][verb] += 1
-
     def error(self, line: int, detail: str) -> None:
         """Count every refused line; keep the first MAX_ERRORS (a file of garbage must
         not fill the memory with its report)."""
@@ -160,9 +157,9 @@ def import_lines(
             for problem in chunk.errors:
                 report.error(problem.line, problem.detail)
             batch.extend(chunk.entries)
-            if len(batch) >= batch_lines:
-                importer.run(batch)
-                batch = []
+            while len(batch) >= batch_lines:
+                importer.run(batch[:batch_lines])
+                del batch[:batch_lines]
                 if progress is not None:
                     progress(report.lines)
         if batch:
@@ -173,19 +170,27 @@ def import_lines(
     return report
 
 
-def read_lines(file: IO[bytes], max_line_bytes: int) -> Iterator[bytes]:
-    """The lines of a binary file; a line longer than ``max_line_bytes`` is cut to one
-    byte more than that (so that it is refused as too long) and never read whole."""
-    while True:
-        line = file.readline(max_line_bytes + 1)
-        if not line:
-            return
-        if len(line) > max_line_bytes and not line.endswith(b"\n"):
-            while True:  # skip the rest of it
-                rest = file.readline(max_line_bytes + 1)
-                if not rest or rest.endswith(b"\n"):
-                    break
-        yield line
+def read_lines(file: IO[bytes], max_line_bytes: int, block: int = 1 << 20) -> Iterator[bytes]:
+    """The lines of a binary file (split at b"\\n" only, as readline does); a line longer
+    than ``max_line_bytes`` is cut to one byte more than that (so that it is refused as
+    too long) and never held whole. Read a block at a time: a readline call per line
+    costs more than the import's own work on it."""
+    rest, skipping = b"", False
+    while data := file.read(block):
+        if skipping:  # the rest of a line that was too long
+            end = data.find(b"\n")
+            if end < 0:
+                continue
+            data, skipping = data[end + 1 :], False
+        lines = (rest + data).split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            yield line + b"\n" if len(line) <= max_line_bytes else line[: max_line_bytes + 1]
+        if len(rest) > max_line_bytes:
+            yield rest[: max_line_bytes + 1]
+            rest, skipping = b"", True
+    if rest:
+        yield rest
 
 
 class _Importer:
@@ -237,8 +242,8 @@ class _Importer:
             return
         for problem in work.errors:
             self.report.error(problem.line, problem.detail)
-        for type_, verb in work.counts:
-            self.report.add(type_, verb)
+        for (type_, verb), count in work.counts.items():
+            self.report.counts[type_][verb] += count
         for type_, row_id in work.pending:
             ids = self.stored.setdefault(type_, set())
             if len(ids) >= MAX_REMEMBERED:
@@ -345,7 +350,7 @@ class _Batch:
         self.deferred = deferred
         # Reported only once the batch has committed.
         self.errors: list[LineError] = []
-        self.counts: list[tuple[str, str]] = []
+        self.counts: Counter[tuple[str, str]] = Counter()
         self.pending: dict[tuple[str, Any], _Revision] = {}
         self.claims_to_refresh: set[Any] = set()
         self.seen: set[tuple[str, Any]] = set()
@@ -484,10 +489,10 @@ class _Batch:
             if spec.type == "claim" and record["verdict"] is None:
                 record["verdict"] = before["verdict"]  # no verdict given: keep it
             if before == record:
-                self.counts.append((spec.type, "unchanged"))
+                self.counts[spec.type, "unchanged"] += 1
             elif spec.type == "claim" and _without_verdict(before) == _without_verdict(record):
                 self._update_verdicts([_Change(entry, before, record)])  # only the verdict
-                self.counts.append((spec.type, "updated"))
+                self.counts[spec.type, "updated"] += 1
             else:
                 changed.append(_Change(entry, before, record))
         if new:
@@ -502,6 +507,7 @@ class _Batch:
             self.conn, spec.table.name, entries[0].row, [tuple(e.row.values()) for e in entries]
         )
         self._insert_links(spec, entries)
+        self.counts[spec.type, "imported"] += len(entries)
         for entry in entries:
             self.pending[(spec.type, entry.id)] = _Revision(
                 CREATE,
@@ -511,7 +517,6 @@ class _Batch:
                 entry.row["version"],
                 entry.after,
             )
-            self.counts.append((spec.type, "imported"))
         if spec.type == "claim":
             verdicts = [e.verdict for e in entries if e.verdict is not None]
             insert_rows(
@@ -558,6 +563,7 @@ class _Batch:
                     {"ids": chunk},
                 )
         self._insert_links(spec, entries)
+        self.counts[spec.type, "updated"] += len(changed)
         for change in changed:
             entry = change.entry
             self.pending[(spec.type, entry.id)] = _Revision(
@@ -568,7 +574,7 @@ class _Batch:
                 None,
                 None,
             )
-            self.counts.append((spec.type, "updated"))
+
         if spec.type == "claim":
             self._update_verdicts(
                 [c for c in changed if c.record["verdict"] != c.before["verdict"]]
