@@ -325,16 +325,10 @@ class _Change:
     record: dict[str, Any]
 
 
-@dataclass(slots=True)
-class _Revision:
-    """A revision to append once the batch is written: ``after`` None is read back."""
-
-    op: str
-    uid: str
-    claim: Any  # the claim's driver id, or None
-    claim_uid: str | None
-    version: int | None
-    after: str | None
+# A revision to append once the batch is written: (op, id as text, the claim's driver id
+# or None, the claim's id as text or None, version, after); a version and after of None
+# are read back from the row. (A plain tuple: there is one for every row written.)
+_Revision = tuple[str, str, Any, str | None, int | None, str | None]
 
 
 class _Batch:
@@ -508,16 +502,22 @@ class _Batch:
         )
         self._insert_links(spec, entries)
         self.counts[spec.type, "imported"] += len(entries)
-        for entry in entries:
-            self.pending[(spec.type, entry.id)] = _Revision(
-                CREATE,
-                entry.uid,
-                self._claim_of(spec.type, entry),
-                entry.claim_uid,
-                entry.row["version"],
-                entry.after,
+        type_, own = spec.type, spec.type == "claim"
+        self.pending.update(
+            (
+                (type_, e.id),
+                (
+                    CREATE,
+                    e.uid,
+                    e.id if own else e.row.get("claim_id"),
+                    e.claim_uid,
+                    e.row["version"],
+                    e.after,
+                ),
             )
-        if spec.type == "claim":
+            for e in entries
+        )
+        if own:
             verdicts = [e.verdict for e in entries if e.verdict is not None]
             insert_rows(
                 self.conn, "verdict", verdicts[0][0], [tuple(row.values()) for row, _ in verdicts]
@@ -525,7 +525,7 @@ class _Batch:
             for entry in entries:
                 row, after = entry.verdict  # type: ignore[misc]
                 if after is not None:  # the initial verdict is part of the claim's create
-                    self.pending[("verdict", row["id"])] = _Revision(
+                    self.pending["verdict", row["id"]] = (
                         CREATE,
                         str(as_uuid(row["id"])),
                         entry.id,
@@ -533,11 +533,6 @@ class _Batch:
                         row["version"],
                         after,
                     )
-
-    def _claim_of(self, type_: str, entry: Entry) -> Any:
-        if type_ == "claim":
-            return entry.id
-        return entry.row.get("claim_id")
 
     def _insert_links(self, spec: RecordSpec, entries: list[Entry]) -> None:
         for link in spec.links:
@@ -566,15 +561,14 @@ class _Batch:
         self.counts[spec.type, "updated"] += len(changed)
         for change in changed:
             entry = change.entry
-            self.pending[(spec.type, entry.id)] = _Revision(
+            self.pending[spec.type, entry.id] = (
                 _operation(change.before, change.record),
                 entry.uid,
-                self._claim_of(spec.type, entry),
+                entry.id if spec.type == "claim" else entry.row.get("claim_id"),
                 entry.claim_uid,
                 None,
                 None,
             )
-
         if spec.type == "claim":
             self._update_verdicts(
                 [c for c in changed if c.record["verdict"] != c.before["verdict"]]
@@ -593,9 +587,7 @@ class _Batch:
             uid = str(as_uuid(row["id"]))
             if before["verdict"] and before["verdict"]["id"] != uid:
                 op = CREATE
-            self.pending[("verdict", row["id"])] = _Revision(
-                op, uid, entry.id, entry.uid, None, None
-            )
+            self.pending["verdict", row["id"]] = (op, uid, entry.id, entry.uid, None, None)
 
     def _index(self, spec: RecordSpec, written: list[Entry], changed: list[Entry]) -> None:
         """Search documents of written rows: one per live actor, event, source, claim and
@@ -655,8 +647,8 @@ class _Batch:
     def _append_revisions(self, key_id: uuid.UUID | None, request_id: str | None) -> None:
         """One hash-chained revision per created or changed row, in the order written."""
         unread: dict[str, list[uuid.UUID]] = defaultdict(list)
-        for (kind, row_id), revision in self.pending.items():
-            if revision.after is None:
+        for (kind, row_id), (*_, known) in self.pending.items():
+            if known is None:
                 unread[kind].append(as_uuid(row_id))
         read = {kind: history.snapshots(self.conn, kind, ids) for kind, ids in unread.items()}
         seq, prev_hash, at = history.chain_head(self.conn)
@@ -671,17 +663,17 @@ class _Batch:
         if processors["key_id"] is not None and key_id is not None:
             key = processors["key_id"](key_id)
         rows = []
-        for (kind, row_id), revision in self.pending.items():
-            after, version, before = revision.after, revision.version, None
+        for (kind, row_id), (op, uid, claim, claim_uid, version, after) in self.pending.items():
+            before = None
             if after is None:
                 snapshot = read[kind].get(as_uuid(row_id))
                 if snapshot is None:
                     continue
                 initial = kind == "verdict" and history.is_initial_verdict(snapshot)
-                if initial and revision.op == CREATE:
+                if initial and op == CREATE:
                     continue  # the verdict every claim is created with
                 after, version = history.canonical(snapshot), snapshot["version"]
-            if revision.op != CREATE:
+            if op != CREATE:
                 before = history.last_after(self.conn, kind, as_uuid(row_id))
                 if before is None and kind == "verdict":
                     before = history.canonical(history.initial_verdict(json.loads(after)))
@@ -689,9 +681,9 @@ class _Batch:
             fields = {
                 "seq": seq,
                 "entity": kind,
-                "entity_id": revision.uid,
-                "claim_id": revision.claim_uid,
-                "op": revision.op,
+                "entity_id": uid,
+                "claim_id": claim_uid,
+                "op": op,
                 "version": version,
                 "at": at_text,
                 "key_id": key_text,
@@ -705,8 +697,8 @@ class _Batch:
                     seq,
                     kind,
                     row_id,
-                    revision.claim,
-                    revision.op,
+                    claim,
+                    op,
                     version,
                     stamp,
                     key,
