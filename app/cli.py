@@ -158,7 +158,8 @@ def import_file(
 ) -> None:
     """Load an export file: new records are added, changed ones updated, equal ones left
     alone (importing a file twice changes nothing). A bad line is skipped and reported
-    with its number, and the command then exits 1; the good lines are loaded."""
+    with its number, and the command then exits 1; the good lines are loaded. Into empty
+    SQLite tables the whole file loads in one transaction, indexes built at the end."""
     from sqlalchemy import event
 
     from app.db import open_database

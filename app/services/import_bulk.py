@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -91,3 +92,12 @@ def _refresh_every_claim(conn: Connection) -> None:
             return
         refresh_claims(conn, ids)
         last = ids[-1]
+
+
+def truncate_log(conn: Connection) -> None:
+    """After the load has committed: the write-ahead log, as large as everything loaded,
+    is copied into the database and cut back to nothing, so that its disk space comes back
+    at once rather than when the last connection closes. (If a reader still needs it,
+    the next checkpoint does this.)"""
+    driver: Any = conn.connection.dbapi_connection
+    driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
