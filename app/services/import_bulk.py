@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.services.export import SPECS
-from app.services.import_derived import refresh_claims
+from app.services.import_derived import chunks, refresh_claims
 
 # The tables an import writes. (Without its indexes, the revision table still finds a
 # row's last revision quickly: the lookup reads it backwards from the newest, and a row
@@ -37,6 +37,7 @@ TABLES = (
 # deleting rows keeps its history).
 LOADED = TABLES[:-1]
 FTS_REBUILD = "INSERT INTO search_fts(search_fts) VALUES ('rebuild')"
+FTS_INSERT = "search_document_ai"  # the search index's insert trigger
 CLAIM_CHUNK = 500
 
 
@@ -101,3 +102,25 @@ def truncate_log(conn: Connection) -> None:
     the next checkpoint does this.)"""
     driver: Any = conn.connection.dbapi_connection
     driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+def drop_fts_insert_trigger(conn: Connection) -> str:
+    """Drop the trigger that adds each new search document to the FTS5 index; return the
+    SQL that creates it again (before the transaction ends: other connections never see
+    it missing)."""
+    sql: str = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (FTS_INSERT,)
+    ).scalar_one()
+    conn.exec_driver_sql(f"DROP TRIGGER {FTS_INSERT}")
+    return sql
+
+
+def index_documents(conn: Connection, kind: str, entity_ids: list[Any]) -> None:
+    """Add the search documents of these rows to the FTS5 index, as the trigger would."""
+    for chunk in chunks(entity_ids):
+        marks = ", ".join("?" * len(chunk))
+        conn.exec_driver_sql(
+            "INSERT INTO search_fts(rowid, terms) SELECT id, terms FROM search_document "
+            f"WHERE kind = ? AND entity_id IN ({marks})",
+            (kind, *chunk),
+        )

@@ -351,6 +351,8 @@ class _Batch:
         self.pending: dict[tuple[str, Any], _Revision] = {}
         self.claims_to_refresh: set[Any] = set()
         self.seen: set[tuple[str, Any]] = set()
+        # The search index's insert trigger, dropped until the batch's end (SQLite).
+        self.fts_trigger: str | None = None
 
     def fail(self, entry: Entry, detail: str) -> None:
         self.errors.append(LineError(entry.line, f"{entry.type} {entry.uid}: {detail}"))
@@ -619,7 +621,15 @@ class _Batch:
                 name = names.get(entry.row["responder_id"], "")
                 title = f"{name}: {entry.row['stance'].replace('_', ' ')}"
             documents.append((spec.type, entry.id, title, body, terms))
+        if self.dialect != "sqlite" or self.deferred or not documents:
+            insert_rows(self.conn, "search_document", SEARCH_COLUMNS, documents)
+            return
+        # SQLite: the FTS5 index takes the batch's documents in one statement per 500,
+        # several times cheaper than its insert trigger's statement per document.
+        if self.fts_trigger is None:
+            self.fts_trigger = import_bulk.drop_fts_insert_trigger(self.conn)
         insert_rows(self.conn, "search_document", SEARCH_COLUMNS, documents)
+        import_bulk.index_documents(self.conn, spec.type, [d[1] for d in documents])
 
     def _note_derived(self, spec: RecordSpec, new: list[Entry], changed: list[_Change]) -> None:
         if spec.type == "claim":
@@ -642,6 +652,8 @@ class _Batch:
             self.claims_to_refresh.update(row[0] for row in rows)
 
     def finish(self, key_id: uuid.UUID | None, request_id: str | None) -> None:
+        if self.fts_trigger is not None:
+            self.conn.exec_driver_sql(self.fts_trigger)
         if not self.deferred:
             refresh_claims(self.conn, self.claims_to_refresh)
         if self.pending:
