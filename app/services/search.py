@@ -76,11 +76,15 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """The words of ``text`` as the index stores them (letters and digits, folded)."""
+    if text.isascii():
+        return _TOKEN.findall(text.lower())
     return list(chain.from_iterable(map(_chunk_tokens, text.split())))
 
 
 def terms(text: str) -> str:
     """What a search document indexes of ``text``: its words, folded, joined by spaces."""
+    if text.isascii():
+        return " ".join(_TOKEN.findall(text.lower()))
     return " ".join(filter(None, map(_chunk_terms, text.split())))
 
 
