@@ -163,11 +163,12 @@ def import_file(
     from sqlalchemy import event
 
     from app.db import open_database
-    from app.services.import_worker import default_workers
+    from app.services.import_worker import collect_less, default_workers
     from app.services.importing import ImportRefused, import_lines, read_lines
 
     settings = load_settings()
     database = open_database(settings)
+    collect_less()
     if database.is_sqlite:
         # This process is only the import: a page cache of 128 MiB instead of 2 MiB keeps
         # the indexes it writes in memory between batches.

@@ -9,6 +9,7 @@ the file.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -21,6 +22,16 @@ from app.services.import_entries import Parsed, numbered_chunks, parse_lines
 
 CHUNK_LINES = 1000
 AHEAD = 3  # chunks in flight per worker
+
+
+def collect_less() -> None:
+    """For a process that does nothing but the import: Python's cyclic garbage collector,
+    run every 700 new objects by default, walked the import's millions of short-lived
+    (and acyclic) tuples and dicts again and again, about a tenth of its CPU time. The
+    objects already there are set aside for good, and collections come 300 times less
+    often."""
+    gc.freeze()
+    gc.set_threshold(200_000, 20, 20)
 
 
 def default_workers() -> int:
@@ -49,7 +60,7 @@ def parsed_chunks(
     if workers <= 0:
         yield from map(parse, chunks)
         return
-    pool = ProcessPoolExecutor(workers, mp_context=_context())
+    pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=collect_less)
     try:
         pending: deque[Future[Parsed]] = deque()
         for chunk in chunks:
