@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from multiprocessing import get_all_start_methods, get_context
@@ -52,7 +52,7 @@ def _context() -> BaseContext:
 
 def parsed_chunks(
     lines: Iterable[bytes | str], dialect_name: str, max_line_bytes: int, workers: int = 0
-) -> Iterator[Parsed]:
+) -> Generator[Parsed, None, None]:
     """The lines parsed chunk by chunk, in order: in this process when ``workers`` is 0,
     else in that many worker processes."""
     parse = partial(parse_lines, dialect_name, max_line_bytes=max_line_bytes)

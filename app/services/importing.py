@@ -29,7 +29,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -150,7 +150,7 @@ def import_lines(
     importer = _Importer(database, report, key_id, request_id)
     dialect = database.write.dialect.name
     parsed = parsed_chunks(lines, dialect, max_line_bytes, parse_workers)
-    with importer.transaction(bulk):
+    with closing(parsed), importer.transaction(bulk):
         batch: list[Entry] = []
         for chunk in parsed:
             report.lines = max(report.lines, chunk.last_line)
