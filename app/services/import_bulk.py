@@ -44,7 +44,7 @@ CLAIM_CHUNK = 500
 def tables_empty(conn: Connection) -> bool:
     """True when none of the tables an import writes has a row."""
     return not any(
-        conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {table})").scalar() for table in TABLES
+        conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {table})").scalar() for table in LOADED
     )
 
 
