@@ -160,14 +160,17 @@ def import_file(
 ) -> None:
     """Load an export file: new records are added, changed ones updated, equal ones left
     alone (importing a file twice changes nothing). A bad line is skipped and reported
-    with its number, and the command then exits 1; the good lines are loaded."""
+    with its number, and the command then exits 1; the good lines are loaded. Into empty
+    SQLite tables the whole file loads in one transaction, indexes built at the end."""
     from sqlalchemy import event
 
     from app.db import open_database
+    from app.services.import_worker import collect_less, default_workers
     from app.services.importing import ImportRefused, import_lines, read_lines
 
     settings = load_settings()
     database = open_database(settings)
+    collect_less()
     if database.is_sqlite:
         # This process is only the import: a page cache of 128 MiB instead of 2 MiB keeps
         # the indexes it writes in memory between batches.
@@ -191,6 +194,8 @@ def import_file(
                 database,
                 read_lines(file, settings.max_body_bytes),
                 progress=None if stdin else bytes_done,
+                parse_workers=default_workers(),
+                bulk=True,
             )
     except (ImportRefused, OSError) as exc:
         typer.echo(f"import: {exc}", err=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, insert, inspect, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
@@ -164,8 +165,17 @@ def plain(value: Any) -> Any:
 
 
 def canonical(data: Any) -> str:
-    """The one JSON text of ``data``: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The one JSON text of ``data``: sorted keys, no spaces, UTF-8 kept as is.
+
+    orjson writes exactly what ``json.dumps(data, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)`` writes for the values a snapshot holds (text, integers,
+    booleans, null, lists and objects), several times faster; what it refuses (a lone
+    surrogate in a string, an integer past 64 bits) is written by json.dumps.
+    """
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def snapshots(
@@ -237,8 +247,13 @@ HASHED = (
 
 def revision_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     """SHA-256 over the previous revision's hash and this revision's canonical JSON."""
-    body = canonical({name: plain(fields[name]) for name in HASHED})
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+    return plain_revision_hash(prev_hash, {name: plain(fields[name]) for name in HASHED})
+
+
+def plain_revision_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """revision_hash of fields that are JSON values already (ids and instants as text),
+    exactly the ``HASHED`` ones."""
+    return hashlib.sha256(f"{prev_hash}\n{canonical(fields)}".encode()).hexdigest()
 
 
 # ---- the hook -----------------------------------------------------------------------------
@@ -297,7 +312,8 @@ def _forget_written_rows(session: Session) -> None:
     session.info.pop(PENDING, None)
 
 
-def _last_after(conn: Connection, kind: str, entity_id: uuid.UUID) -> str | None:
+def last_after(conn: Connection, kind: str, entity_id: uuid.UUID) -> str | None:
+    """The ``after`` of the row's last revision (None if it has none)."""
     return conn.execute(
         select(Revision.after)
         .where(Revision.entity == kind, Revision.entity_id == entity_id)
@@ -306,40 +322,38 @@ def _last_after(conn: Connection, kind: str, entity_id: uuid.UUID) -> str | None
     ).scalar_one_or_none()
 
 
+def chain_head(conn: Connection) -> tuple[int, str, datetime]:
+    """The seq and hash of the last revision, and the time to stamp the next ones with.
+
+    On PostgreSQL this takes a lock held until commit: the next writer reads the last
+    hash only after this one committed, so two transactions cannot both extend the
+    same revision. (SQLite writers are serialised already by BEGIN IMMEDIATE.)
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    last = conn.execute(
+        select(Revision.seq, Revision.hash, Revision.at).order_by(Revision.seq.desc()).limit(1)
+    ).first()
+    if last is None:
+        return 0, GENESIS, utcnow()
+    # Never before the last revision, even if the clock stepped back: the change feed's
+    # ``since`` relies on ``at`` growing with ``seq``.
+    return last.seq, last.hash, max(utcnow(), last.at)
+
+
 def append(
     conn: Connection,
     pending: dict[tuple[str, uuid.UUID], str],
     key_id: uuid.UUID | None,
     request_id: str | None,
-    known: dict[str, dict[uuid.UUID, dict[str, Any]]] | None = None,
 ) -> int:
     """Append one revision per pending row, in the order the rows were first written;
-    returns how many were appended. ``known`` holds snapshots the caller already has
-    (a bulk import builds them from its records), so that they are not read again."""
-    if conn.dialect.name == "postgresql":
-        # Held until commit: the next writer reads the last hash only after this one
-        # committed, so two transactions cannot both extend the same revision.
-        # (SQLite writers are serialised already by BEGIN IMMEDIATE.)
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    returns how many were appended."""
     by_kind: dict[str, list[uuid.UUID]] = defaultdict(list)
     for kind, entity_id in pending:
         by_kind[kind].append(entity_id)
-    known = known or {}
-    afters = {
-        kind: {
-            **snapshots(conn, kind, [i for i in ids if i not in known.get(kind, {})]),
-            **known.get(kind, {}),
-        }
-        for kind, ids in by_kind.items()
-    }
-    last = conn.execute(
-        select(Revision.seq, Revision.hash, Revision.at).order_by(Revision.seq.desc()).limit(1)
-    ).first()
-    seq, prev_hash, at = 0, GENESIS, utcnow()
-    if last is not None:
-        # Never before the last revision, even if the clock stepped back: the change
-        # feed's ``since`` relies on ``at`` growing with ``seq``.
-        seq, prev_hash, at = last.seq, last.hash, max(at, last.at)
+    afters = {kind: snapshots(conn, kind, ids) for kind, ids in by_kind.items()}
+    seq, prev_hash, at = chain_head(conn)
     rows = []
     for (kind, entity_id), op in pending.items():
         snapshot = afters[kind].get(entity_id)
@@ -349,7 +363,7 @@ def append(
             continue  # the verdict every claim is created with: part of the claim's create
         before = None
         if op != Operation.create.value:
-            before = _last_after(conn, kind, entity_id)
+            before = last_after(conn, kind, entity_id)
             if before is None and kind == "verdict":
                 before = canonical(initial_verdict(snapshot))
         seq += 1

@@ -10,7 +10,7 @@ timestamps. Related rows are named by id only.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, StrictInt, TypeAdapter, ValidationError
 
@@ -97,8 +97,22 @@ MODELS: dict[str, type[RecordMeta]] = {
     "evidence": EvidenceRecord,
 }
 _ADAPTERS = {name: TypeAdapter(model) for name, model in MODELS.items()}
+# Every record type at once, told apart by "type": pydantic-core parses and validates the
+# line's JSON text in one pass, without building the Python dict first.
+_ANY_RECORD: TypeAdapter[RecordMeta] = TypeAdapter(
+    Annotated[Union[tuple(MODELS.values())], Field(discriminator="type")]  # type: ignore[arg-type]  # noqa: UP007
+)
 
 Record = Annotated[Any, "one of MODELS"]
+
+
+def validate_json(line: bytes | str) -> RecordMeta | None:
+    """The record on a line of JSON text, or None when the line is not a valid record (nor
+    anything else: a header, broken JSON); ``validate`` then says what is wrong with it."""
+    try:
+        return _ANY_RECORD.validate_json(line)
+    except ValidationError:
+        return None
 
 
 def validate(type_: str, data: dict[str, Any]) -> RecordMeta:

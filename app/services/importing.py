@@ -1,19 +1,24 @@
 """NDJSON import: load an export file, idempotently, one transaction per batch of lines.
 
-Every line is validated with the API's own input rules (app.services.import_records),
-then checked against the database: every id it names must exist (earlier in the file
-or already stored), slugs and source URLs must not belong to another row. A bad line
-is reported with its number and reason and skipped; the good lines around it are
-loaded. A record whose id is stored already is compared with the stored record:
-equal, it is left alone (so importing a file twice changes nothing); different, the
-stored row takes the record's fields, version and timestamps.
+Every line is validated with the API's own input rules and normalised
+(app.services.import_entries; in worker processes when the caller asks for them, see
+app.services.import_worker), then checked against the database: every id it names
+must exist (earlier in the file or already stored), slugs and source URLs must not
+belong to another row. A bad line is reported with its number and reason and skipped;
+the good lines around it are loaded. A record whose id is stored already is compared
+with the stored record: equal, it is left alone (so importing a file twice changes
+nothing); different, the stored row takes the record's fields, version and timestamps.
 
-Rows are written with multi-row INSERTs, not ORM objects. What derives from them is
-written in the same transaction: the search documents of new and changed rows, the
+Rows are written with the driver's executemany, not ORM objects. What derives from them
+is written in the same transaction: the search documents of new and changed rows, the
 stored dispute status and evidence balance of every claim whose responses, evidence or
 accused changed, and one revision per created or changed row (its snapshot built from
 the record, not read back), so that history and ``contested audit verify`` account for
 imported rows as for any other write. Unchanged records write nothing.
+
+On SQLite, a command-line import into a database whose tables are empty loads the whole
+file in one transaction (app.services.import_bulk): the tables' other indexes and the
+full-text index are built once at the end, instead of row by row.
 """
 
 from __future__ import annotations
@@ -22,87 +27,78 @@ import json
 import random
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from enum import Enum
 from typing import IO, Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.exc import IntegrityError
 
 from app.db import Database, is_serialization_failure
 from app.errors import ServiceUnavailable
-from app.models import Claim, ClaimAccused, ClaimResponse, Evidence, Verdict
-from app.models.common import UNDATED, default_precision, new_id
+from app.models import Revision
 from app.models.revision import Operation
-from app.models.search import SearchDocument
-from app.services import balance as balance_rules
-from app.services import history, tallies
-from app.services.dispute import dispute, is_by_accused
-from app.services.export import (
-    BY_TYPE,
-    EXPORTED_TYPES,
-    FORMAT,
-    FORMAT_VERSION,
-    RecordSpec,
-    records_by_id,
+from app.services import history, import_bulk, tallies
+from app.services.export import BY_TYPE, EXPORTED_TYPES, RecordSpec, records_by_id
+from app.services.import_derived import chunks, refresh_claims
+from app.services.import_entries import (
+    Entry,
+    ImportRefused,
+    LineError,
+    as_uuid,
+    dialect_of,
+    driver_id,
+    link_columns,
+    record_of,
 )
-from app.services.history import plain as plain_value
-from app.services.import_records import RecordMeta, validate
-from app.services.search import tokens
-from app.services.statements import part_of_pairs
-from app.services.urls import InvalidUrl, normalize_url
+from app.services.import_worker import parsed_chunks
+
+__all__ = ["ImportRefused", "ImportReport", "LineError", "import_lines", "read_lines"]
 
 # Lines per transaction: large enough that commits (each an fsync with synchronous=FULL)
 # and per-batch lookups are a small share of the work, small enough to hold in memory.
 BATCH_LINES = 5000
 MAX_ERRORS = 1000
 MAX_REMEMBERED = 200_000  # ids per type an import remembers as stored
-CHUNK = 500  # ids per IN (...) list
 # A batch that PostgreSQL rolls back for a serialization failure or deadlock is run again,
 # this often, before the import stops (the request body cannot be replayed, so the batch
 # is retried here rather than the whole request).
 BATCH_RETRIES = 3
 VERBS = ("imported", "updated", "unchanged")
-# Which record type each reference field names.
-REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "source": (("publisher", "actor"),),
-    "relation": (("subject", "actor"), ("object", "actor"), ("sources", "source")),
-    "claim": (
-        ("claimant", "actor"),
-        ("accused", "actor"),
-        ("event", "event"),
-        ("sources", "source"),
-    ),
-    "response": (
-        ("claim", "claim"),
-        ("responder", "actor"),
-        ("in_reply_to", "response"),
-        ("sources", "source"),
-    ),
-    "evidence": (("claim", "claim"), ("produced_by", "actor"), ("sources", "source")),
-}
-DATES = {
-    "event": ("occurred_on",),
-    "source": ("published_on",),
-    "relation": ("since", "until"),
-    "claim": ("stated_on",),
-    "response": ("stated_on",),
-    "evidence": ("dated_on",),
-}
+# The operations as the revision table stores them (a plain str is cheaper than the enum's
+# value property, read for every row).
+CREATE, UPDATE, DELETE, RESTORE = (op.value for op in Operation)
 UNIQUE = {"actor": "slug", "event": "slug", "source": "url_normalized"}
-
-
-class ImportRefused(ValueError):
-    """The file as a whole cannot be imported (another format, or a later version)."""
-
-
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    detail: str
+# Columns an update leaves as they are (who created the row; the claim's derived figures,
+# recomputed from its responses and evidence).
+KEPT_ON_UPDATE = {
+    "id",
+    "created_by",
+    "dispute_status",
+    "first_response_on",
+    "response_lag_days",
+    "support",
+    "refute",
+    "balance",
+}
+SEARCH_COLUMNS = ("kind", "entity_id", "title", "body", "terms")
+REVISION_COLUMNS = (
+    "seq",
+    "entity",
+    "entity_id",
+    "claim_id",
+    "op",
+    "version",
+    "at",
+    "key_id",
+    "request_id",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
+)
 
 
 @dataclass
@@ -114,9 +110,6 @@ class ImportReport:
     error_count: int = 0
     lines: int = 0
 
-    def add(self, type_: str, verb: str) -> None:
-        self.counts[type_][verb] += 1
-
     def error(self, line: int, detail: str) -> None:
         """Count every refused line; keep the first MAX_ERRORS (a file of garbage must
         not fill the memory with its report)."""
@@ -127,116 +120,6 @@ class ImportReport:
     @property
     def changed(self) -> int:
         return sum(c["imported"] + c["updated"] for c in self.counts.values())
-
-
-@dataclass
-class Entry:
-    """One valid line, normalised: ``record`` in export form, ``row`` as column values."""
-
-    line: int
-    type: str
-    model: RecordMeta
-    record: dict[str, Any]
-    row: dict[str, Any]
-    links: dict[str, list[Any]]
-
-    @property
-    def id(self) -> uuid.UUID:
-        return self.model.id
-
-
-# ---- normalising a record -----------------------------------------------------------------
-
-
-def _value(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value
-
-
-def _normalise(line: int, type_: str, model: RecordMeta) -> Entry:
-    spec = BY_TYPE[type_]
-    values = {key: _value(getattr(model, key)) for key, _ in spec.fields}
-    for name in DATES.get(type_, ()):
-        values[f"{name}_precision"] = default_precision(values[name], values[f"{name}_precision"])
-    links: dict[str, list[Any]] = {}
-    if type_ == "actor":
-        links["aliases"] = list(dict.fromkeys(model.aliases))  # type: ignore[attr-defined]
-    elif type_ == "relation":
-        links["sources"] = list(dict.fromkeys(model.sources))  # type: ignore[attr-defined]
-    else:
-        if type_ == "claim":
-            links["accused"] = list(dict.fromkeys(model.accused))  # type: ignore[attr-defined]
-            links["tags"] = sorted(set(model.tags))  # type: ignore[attr-defined]
-        if hasattr(model, "sources"):
-            cited: dict[uuid.UUID, str | None] = {}
-            for citation in model.sources:
-                cited.setdefault(citation.source_id, citation.locator)
-            links["sources"] = [{"source_id": s, "locator": loc} for s, loc in cited.items()]
-    record: dict[str, Any] = {"type": type_}
-    for key, _ in spec.fields:
-        record[key] = plain_value(values[key])
-    for link in spec.links:
-        record[link.name] = [_plain_item(item) for item in links[link.name]]
-    row = {column: values[key] for key, column in spec.fields}
-    if type_ == "claim":
-        verdict = model.verdict  # type: ignore[attr-defined]
-        record["verdict"] = None
-        if verdict is not None:
-            vspec = BY_TYPE["verdict"]
-            vvalues = {
-                key: _value(getattr(verdict, key)) for key, _ in vspec.fields if key != "claim"
-            }
-            record["verdict"] = {key: plain_value(v) for key, v in vvalues.items()}
-    return Entry(line, type_, model, record, row, links)
-
-
-def _plain_item(item: Any) -> Any:
-    if isinstance(item, dict):
-        return {k: plain_value(v) for k, v in item.items()}
-    return plain_value(item)
-
-
-# ---- reading lines ------------------------------------------------------------------------
-
-
-def parse_lines(
-    lines: Iterable[bytes | str], report: ImportReport, max_line_bytes: int
-) -> Iterator[Entry]:
-    """Valid entries of ``lines``; each bad line goes into ``report.errors``."""
-    for number, raw in enumerate(lines, start=1):
-        report.lines = number
-        if len(raw) > max_line_bytes:
-            report.error(number, f"line is longer than {max_line_bytes} bytes")
-            continue
-        text = raw.decode("utf-8", errors="strict") if isinstance(raw, bytes) else raw
-        if not text.strip():
-            continue
-        try:
-            data = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            report.error(number, f"not valid JSON: {exc}")
-            continue
-        if not isinstance(data, dict):
-            report.error(number, "not a JSON object")
-            continue
-        type_ = data.get("type")
-        if type_ == "header":
-            if data.get("format") != FORMAT or data.get("version") != FORMAT_VERSION:
-                raise ImportRefused(
-                    f"line {number}: not a {FORMAT} file of version {FORMAT_VERSION}"
-                )
-            continue
-        if type_ not in EXPORTED_TYPES:
-            report.error(number, f"unknown type {type_!r}")
-            continue
-        try:
-            model = validate(type_, data)
-            yield _normalise(number, type_, model)
-        except ValueError as exc:
-            report.error(number, f"invalid {type_}: {exc}")
 
 
 # ---- the import ---------------------------------------------------------------------------
@@ -251,174 +134,252 @@ def import_lines(
     batch_lines: int = BATCH_LINES,
     max_line_bytes: int = 16 * 1024 * 1024,
     progress: Callable[[int], None] | None = None,
+    parse_workers: int = 0,
+    bulk: bool = False,
 ) -> ImportReport:
     """Import an export file given as lines; one transaction per ``batch_lines`` lines.
 
-    ``progress`` is called after each batch with the number of lines read so far.
-    Raises ImportRefused when the header names another format or version.
+    ``parse_workers`` processes validate the lines while this one writes (0: this one
+    does both). ``bulk`` lets an import into empty SQLite tables load the whole file in
+    one transaction (see app.services.import_bulk); otherwise, and on PostgreSQL, each
+    batch commits on its own. ``progress`` is called after each batch with the number of
+    lines read so far. Raises ImportRefused when the header names another format or
+    version.
     """
     report = ImportReport()
-    stored: dict[str, set[uuid.UUID]] = {}
-    batch: list[Entry] = []
-    for entry in parse_lines(_safe_utf8(lines, report), report, max_line_bytes):
-        batch.append(entry)
-        if len(batch) >= batch_lines:
-            _run_batch(database, batch, report, key_id, request_id, stored)
-            batch = []
-            if progress is not None:
-                progress(report.lines)
-    if batch:
-        _run_batch(database, batch, report, key_id, request_id, stored)
+    importer = _Importer(database, report, key_id, request_id)
+    dialect = database.write.dialect.name
+    parsed = parsed_chunks(lines, dialect, max_line_bytes, parse_workers)
+    with closing(parsed), importer.transaction(bulk):
+        batch: list[Entry] = []
+        for chunk in parsed:
+            report.lines = max(report.lines, chunk.last_line)
+            for problem in chunk.errors:
+                report.error(problem.line, problem.detail)
+            batch.extend(chunk.entries)
+            while len(batch) >= batch_lines:
+                importer.run(batch[:batch_lines])
+                del batch[:batch_lines]
+                if progress is not None:
+                    progress(report.lines)
+        if batch:
+            importer.run(batch)
     if progress is not None:
         progress(report.lines)
     report.errors.sort(key=lambda e: e.line)
     return report
 
 
-def read_lines(file: IO[bytes], max_line_bytes: int) -> Iterator[bytes]:
-    """The lines of a binary file; a line longer than ``max_line_bytes`` is cut to one
-    byte more than that (so that it is refused as too long) and never read whole."""
-    while True:
-        line = file.readline(max_line_bytes + 1)
-        if not line:
-            return
-        if len(line) > max_line_bytes and not line.endswith(b"\n"):
-            while True:  # skip the rest of it
-                rest = file.readline(max_line_bytes + 1)
-                if not rest or rest.endswith(b"\n"):
-                    break
-        yield line
-
-
-def _safe_utf8(lines: Iterable[bytes | str], report: ImportReport) -> Iterator[bytes | str]:
-    """Lines that are not UTF-8 are reported here (the line number is the next one)."""
-    for number, raw in enumerate(lines, start=1):
-        if isinstance(raw, bytes):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                report.error(number, "not UTF-8 text")
-                yield b"\n"  # keeps the numbering; an empty line is skipped
+def read_lines(file: IO[bytes], max_line_bytes: int, block: int = 1 << 20) -> Iterator[bytes]:
+    """The lines of a binary file (split at b"\\n" only, as readline does); a line longer
+    than ``max_line_bytes`` is cut to one byte more than that (so that it is refused as
+    too long) and never held whole. Read a block at a time: a readline call per line
+    costs more than the import's own work on it."""
+    rest, skipping = b"", False
+    while data := file.read(block):
+        if skipping:  # the rest of a line that was too long
+            end = data.find(b"\n")
+            if end < 0:
                 continue
-        yield raw
+            data, skipping = data[end + 1 :], False
+        lines = (rest + data).split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            yield line + b"\n" if len(line) <= max_line_bytes else line[: max_line_bytes + 1]
+        if len(rest) > max_line_bytes:
+            yield rest[: max_line_bytes + 1]
+            rest, skipping = b"", True
+    if rest:
+        yield rest
 
 
-def _run_batch(
-    database: Database,
-    batch: list[Entry],
-    report: ImportReport,
-    key_id: uuid.UUID | None,
-    request_id: str | None,
-    stored: dict[str, set[uuid.UUID]],
-) -> None:
-    try:
-        work = _write_batch(database, batch, key_id, request_id, stored)
-    except IntegrityError:
-        # A constraint the checks above did not foresee: load the lines one by one, so
-        # that only the line at fault is lost (and named).
-        if len(batch) == 1:
-            report.error(batch[0].line, "refused by a constraint of the database")
-            return
-        for entry in batch:
-            _run_batch(database, [entry], report, key_id, request_id, stored)
-        return
-    for problem in work.errors:
-        report.error(problem.line, problem.detail)
-    for type_, verb in work.counts:
-        report.add(type_, verb)
-    for type_, row_id in work.pending:
-        ids = stored.setdefault(type_, set())
-        if len(ids) >= MAX_REMEMBERED:
-            ids.clear()  # forget, and look up again: memory stays bounded
-        ids.add(row_id)
+class _Importer:
+    """Runs batches, each in its own transaction or, in a bulk load, its own savepoint."""
 
+    def __init__(
+        self,
+        database: Database,
+        report: ImportReport,
+        key_id: uuid.UUID | None,
+        request_id: str | None,
+    ) -> None:
+        self.database = database
+        self.report = report
+        self.key_id = key_id
+        self.request_id = request_id
+        # Ids this import has seen stored already (committed), so as not to look them up.
+        self.stored: dict[str, set[Any]] = {}
+        self.bulk_conn: Connection | None = None
 
-def _write_batch(
-    database: Database,
-    batch: list[Entry],
-    key_id: uuid.UUID | None,
-    request_id: str | None,
-    stored: dict[str, set[uuid.UUID]],
-) -> _Batch:
-    """One batch in one transaction, run again after a serialization failure (each
-    attempt starts afresh: ``stored`` only changes once a batch has committed)."""
-    for attempt in range(BATCH_RETRIES + 1):
+    @contextmanager
+    def transaction(self, bulk: bool) -> Iterator[None]:
+        """Around the whole import: a bulk load's one transaction, when there is one."""
+        if bulk and self.database.is_sqlite:
+            with self.database.write.connect() as conn:
+                with conn.begin():
+                    if import_bulk.tables_empty(conn):
+                        with import_bulk.bulk_load(conn):
+                            self.bulk_conn = conn
+                            yield
+                if self.bulk_conn is not None:
+                    import_bulk.truncate_log(conn)
+                    return
+        yield
+
+    def _begin(self) -> AbstractContextManager[Connection]:
+        if self.bulk_conn is None:
+            return self.database.write.begin()
+        return _savepoint(self.bulk_conn)
+
+    def run(self, batch: list[Entry]) -> None:
         try:
-            with database.write.begin() as conn:
-                work = _Batch(conn, stored)
-                for type_ in EXPORTED_TYPES:
-                    entries = [e for e in batch if e.type == type_]
-                    if entries:
-                        work.load(BY_TYPE[type_], entries)
-                work.finish(key_id, request_id)
-            return work
+            work = self._write(batch)
         except IntegrityError:
-            raise
-        except Exception as exc:
-            if not is_serialization_failure(exc):
+            # A constraint the checks did not foresee: load the lines one by one, so that
+            # only the line at fault is lost (and named).
+            if len(batch) == 1:
+                self.report.error(batch[0].line, "refused by a constraint of the database")
+                return
+            for entry in batch:
+                self.run([entry])
+            return
+        for problem in work.errors:
+            self.report.error(problem.line, problem.detail)
+        for (type_, verb), count in work.counts.items():
+            self.report.counts[type_][verb] += count
+        for type_, row_id in work.pending:
+            ids = self.stored.setdefault(type_, set())
+            if len(ids) >= MAX_REMEMBERED:
+                ids.clear()  # forget, and look up again: memory stays bounded
+            ids.add(row_id)
+
+    def _write(self, batch: list[Entry]) -> _Batch:
+        """One batch in one transaction, run again after a serialization failure (each
+        attempt starts afresh: ``stored`` only changes once a batch has committed)."""
+        for attempt in range(BATCH_RETRIES + 1):
+            try:
+                with self._begin() as conn:
+                    work = _Batch(conn, self.stored, deferred=self.bulk_conn is not None)
+                    by_type: dict[str, list[Entry]] = defaultdict(list)
+                    for entry in batch:
+                        by_type[entry.type].append(entry)
+                    for type_ in EXPORTED_TYPES:
+                        if by_type[type_]:
+                            work.load(BY_TYPE[type_], by_type[type_])
+                    work.finish(self.key_id, self.request_id)
+                return work
+            except IntegrityError:
                 raise
-            if attempt == BATCH_RETRIES:
-                raise ServiceUnavailable(
-                    f"the batch from line {batch[0].line} kept colliding with concurrent "
-                    "writes; the lines before it are stored, and importing the file again "
-                    "loads the rest (an import is idempotent)",
-                    headers={"Retry-After": "1"},
-                ) from exc
-            # Jittered backoff, so that the colliding transactions part ways.
-            time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
-    raise AssertionError("unreachable")  # pragma: no cover
+            except Exception as exc:
+                if not is_serialization_failure(exc):
+                    raise
+                if attempt == BATCH_RETRIES:
+                    raise ServiceUnavailable(
+                        f"the batch from line {batch[0].line} kept colliding with concurrent "
+                        "writes; the lines before it are stored, and importing the file again "
+                        "loads the rest (an import is idempotent)",
+                        headers={"Retry-After": "1"},
+                    ) from exc
+                # Jittered backoff, so that the colliding transactions part ways.
+                time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+@contextmanager
+def _savepoint(conn: Connection) -> Iterator[Connection]:
+    with conn.begin_nested():
+        yield conn
+
+
+# ---- SQL in the driver's own terms ----------------------------------------------------------
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def insert_rows(
+    conn: Connection, table: str, columns: Iterable[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERT many rows of driver values with the driver's executemany."""
+    if not rows:
+        return
+    names = list(columns)
+    marks = ", ".join([_mark(conn)] * len(names))
+    conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)
+
+
+def select_in(conn: Connection, sql: str, values: Iterable[Any]) -> list[Any]:
+    """Rows of ``sql``, whose ``IN :ids`` is each chunk of ``values`` in turn (driver
+    values in, driver values out)."""
+    found: list[Any] = []
+    stmt = text(sql).bindparams(bindparam("ids", expanding=True))
+    for chunk in chunks(list(values)):
+        found.extend(conn.execute(stmt, {"ids": chunk}).all())
+    return found
+
+
+@dataclass(slots=True)
+class _Change:
+    """A stored row the file changes: the stored record and the file's."""
+
+    entry: Entry
+    before: dict[str, Any]
+    record: dict[str, Any]
+
+
+# A revision to append once the batch is written: (op, id as text, the claim's driver id
+# or None, the claim's id as text or None, version, after); a version and after of None
+# are read back from the row. (A plain tuple: there is one for every row written.)
+_Revision = tuple[str, str, Any, str | None, int | None, str | None]
 
 
 class _Batch:
-    """The writes of one batch of lines, inside one transaction."""
+    """The writes of one batch of lines, inside one transaction.
 
-    def __init__(self, conn: Connection, stored: dict[str, set[uuid.UUID]]) -> None:
+    With ``deferred`` (a bulk load), the claims' derived figures are left to the end of
+    the load, when the indexes their queries need exist again."""
+
+    def __init__(self, conn: Connection, stored: dict[str, set[Any]], deferred: bool) -> None:
         self.conn = conn
-        # Ids this import has seen stored already (committed), so as not to look them up.
+        self.dialect = conn.dialect.name
         self.stored = stored
+        self.deferred = deferred
         # Reported only once the batch has committed.
         self.errors: list[LineError] = []
-        self.counts: list[tuple[str, str]] = []
-        self.pending: dict[tuple[str, uuid.UUID], str] = {}
-        self.known: dict[str, dict[uuid.UUID, dict[str, Any]]] = defaultdict(dict)
-        self.claims_to_refresh: set[uuid.UUID] = set()
-        self.seen: set[tuple[str, uuid.UUID]] = set()
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.pending: dict[tuple[str, Any], _Revision] = {}
+        self.claims_to_refresh: set[Any] = set()
+        self.seen: set[tuple[str, Any]] = set()
+        # The search index's insert trigger, dropped until the batch's end (SQLite).
+        self.fts_trigger: str | None = None
 
     def fail(self, entry: Entry, detail: str) -> None:
-        self.errors.append(LineError(entry.line, f"{entry.type} {entry.id}: {detail}"))
+        self.errors.append(LineError(entry.line, f"{entry.type} {entry.uid}: {detail}"))
 
     # -- checks --
 
-    def _existing_ids(self, type_: str, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    def _existing_ids(self, type_: str, ids: set[Any]) -> set[Any]:
         known = self.stored.get(type_, set())
         found = ids & known
-        table = BY_TYPE[type_].table
-        for chunk in _chunks(list(ids - known)):
-            found.update(
-                self.conn.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars()
-            )
+        table = BY_TYPE[type_].table.name
+        rows = select_in(self.conn, f"SELECT id FROM {table} WHERE id IN :ids", ids - known)
+        found.update(row[0] for row in rows)
         return found
 
     def _check_references(self, spec: RecordSpec, entries: list[Entry]) -> list[Entry]:
-        wanted: dict[str, set[uuid.UUID]] = defaultdict(set)
+        wanted: dict[str, set[Any]] = defaultdict(set)
         own_ids = {e.id for e in entries}
         for entry in entries:
-            for name, target in REFERENCES.get(spec.type, ()):
-                for ref in _refs(entry, name):
-                    if not (target == spec.type and ref in own_ids):
-                        wanted[target].add(ref)
+            for _, target, ref in entry.refs:
+                if not (target == spec.type and ref in own_ids):
+                    wanted[target].add(ref)
         present = {target: self._existing_ids(target, ids) for target, ids in wanted.items()}
         good = []
         for entry in entries:
             missing = [
-                f"{name} names no {target} {ref}"
-                for name, target in REFERENCES.get(spec.type, ())
-                for ref in _refs(entry, name)
+                f"{name} names no {target} {as_uuid(ref)}"
+                for name, target, ref in entry.refs
                 if ref not in present.get(target, set())
                 and not (target == spec.type and ref in own_ids)
             ]
@@ -435,14 +396,13 @@ class _Batch:
     def _check_threads(self, entries: list[Entry]) -> list[Entry]:
         """in_reply_to names a response of the same claim (as the API requires)."""
         claim_of = {e.id: e.row["claim_id"] for e in entries}
-        parents = {e.row["in_reply_to_id"] for e in entries if e.row["in_reply_to_id"]} - set(
-            claim_of
+        parents = {e.row["in_reply_to_id"] for e in entries if e.row["in_reply_to_id"]}
+        rows = select_in(
+            self.conn,
+            "SELECT id, claim_id FROM claim_response WHERE id IN :ids",
+            parents - set(claim_of),
         )
-        for chunk in _chunks(list(parents)):
-            rows = self.conn.execute(
-                select(ClaimResponse.id, ClaimResponse.claim_id).where(ClaimResponse.id.in_(chunk))
-            )
-            claim_of.update({row.id: row.claim_id for row in rows})
+        claim_of.update({row[0]: row[1] for row in rows})
         good = []
         for entry in entries:
             parent = entry.row["in_reply_to_id"]
@@ -458,38 +418,35 @@ class _Batch:
         column = UNIQUE.get(spec.type)
         if column is None:
             return entries
-        if spec.type == "source":
-            good_urls = []
-            for entry in entries:
-                try:
-                    url = entry.row["url"]
-                    entry.row["url_normalized"] = None if url is None else normalize_url(url)
-                    good_urls.append(entry)
-                except InvalidUrl as exc:
-                    self.fail(entry, f"url is not an http(s) URL: {exc}")
-            entries = good_urls
-        values = {e.row[column] for e in entries if e.row[column] is not None}
-        owner: dict[Any, uuid.UUID] = {}
-        table = spec.table
-        for chunk in _chunks(list(values)):
-            for row in self.conn.execute(
-                select(table.c.id, table.c[column]).where(table.c[column].in_(chunk))
-            ):
-                owner[row[1]] = row[0]
+        valid = []
+        for entry in entries:
+            if entry.problem is not None:
+                self.fail(entry, entry.problem)
+            else:
+                valid.append(entry)
+        values = {e.row[column] for e in valid if e.row[column] is not None}
+        owner: dict[Any, Any] = {
+            row[1]: row[0]
+            for row in select_in(
+                self.conn,
+                f"SELECT id, {column} FROM {spec.table.name} WHERE {column} IN :ids",
+                values,
+            )
+        }
         good = []
         noun = "url" if column == "url_normalized" else column
-        for entry in entries:
+        for entry in valid:
             value = entry.row[column]
             holder = owner.get(value) if value is not None else None
             if holder is not None and holder != entry.id:
-                self.fail(entry, f"{noun} {value!r} belongs to {spec.type} {holder}")
+                self.fail(entry, f"{noun} {value!r} belongs to {spec.type} {as_uuid(holder)}")
                 continue
             if value is not None:
                 owner[value] = entry.id
             good.append(entry)
         return good
 
-    def _drop_orphans(self, entries: list[Entry], batch_ids: set[uuid.UUID]) -> list[Entry]:
+    def _drop_orphans(self, entries: list[Entry], batch_ids: set[Any]) -> list[Entry]:
         """Replies whose parent, a line of this batch, was refused, are refused too."""
         while True:
             kept = {e.id for e in entries}
@@ -518,204 +475,273 @@ class _Batch:
             entries.append(entry)
         if spec.type == "response":
             entries = _parents_first(self._drop_orphans(entries, batch_ids))
-        stored = records_by_id(self.conn, spec, [e.id for e in entries])
+        stored_ids = self._existing_ids(spec.type, {e.id for e in entries})
+        stored = records_by_id(self.conn, spec, [as_uuid(i) for i in stored_ids])
         new: list[Entry] = []
-        changed: list[tuple[Entry, dict[str, Any]]] = []
+        changed: list[_Change] = []
         for entry in entries:
-            before = stored.get(str(entry.id))
+            before = stored.get(entry.uid)
             if before is None:
                 new.append(entry)
                 continue
-            if spec.type == "claim" and entry.record["verdict"] is None:
-                entry.record["verdict"] = before["verdict"]  # no verdict given: keep it
-            if before == entry.record:
-                self.counts.append((spec.type, "unchanged"))
-            elif spec.type == "claim" and _without_verdict(before) == _without_verdict(
-                entry.record
-            ):
-                self._update_verdicts([(entry, before)])  # only the verdict changed
-                self.counts.append((spec.type, "updated"))
+            record = record_of(self.dialect, entry)
+            if spec.type == "claim" and record["verdict"] is None:
+                record["verdict"] = before["verdict"]  # no verdict given: keep it
+            if before == record:
+                self.counts[spec.type, "unchanged"] += 1
+            elif spec.type == "claim" and _without_verdict(before) == _without_verdict(record):
+                self._update_verdicts([_Change(entry, before, record)])  # only the verdict
+                self.counts[spec.type, "updated"] += 1
             else:
-                changed.append((entry, before))
+                changed.append(_Change(entry, before, record))
         if new:
             self._insert(spec, new)
         if changed:
             self._update(spec, changed)
-        self._index(spec, [e for e in new] + [e for e, _ in changed], [e for e, _ in changed])
+        self._index(spec, new + [c.entry for c in changed], [c.entry for c in changed])
         self._note_derived(spec, new, changed)
 
     def _insert(self, spec: RecordSpec, entries: list[Entry]) -> None:
-        rows = [self._full_row(spec, e) for e in entries]
-        bulk_insert(self.conn, spec.table, rows)
+        insert_rows(
+            self.conn, spec.table.name, entries[0].row, [tuple(e.row.values()) for e in entries]
+        )
         self._insert_links(spec, entries)
-        for entry, row in zip(entries, rows, strict=True):
-            self.pending[(spec.type, entry.id)] = Operation.create.value
-            self.known[spec.type][entry.id] = _record_snapshot(spec, entry, row)
-            self.counts.append((spec.type, "imported"))
-        if spec.type == "claim":
-            verdicts = [_verdict_row(e) for e in entries]
-            bulk_insert(self.conn, Verdict.__table__, verdicts)  # type: ignore[attr-defined]
-            for verdict in verdicts:
-                self.pending[("verdict", verdict["id"])] = Operation.create.value
-                self.known["verdict"][verdict["id"]] = _snapshot(BY_TYPE["verdict"], verdict, {})
-
-    def _full_row(self, spec: RecordSpec, entry: Entry) -> dict[str, Any]:
-        row = {**entry.row, "created_by": None}
-        if spec.type == "claim":
-            row.update(
-                sort_date=row["stated_on"] or UNDATED,
-                dispute_status="unanswered",
-                first_response_on=None,
-                response_lag_days=None,
-                support=0.0,
-                refute=0.0,
-                balance=0.0,
+        self.counts[spec.type, "imported"] += len(entries)
+        type_, own = spec.type, spec.type == "claim"
+        self.pending.update(
+            (
+                (type_, e.id),
+                (
+                    CREATE,
+                    e.uid,
+                    e.id if own else e.row.get("claim_id"),
+                    e.claim_uid,
+                    e.row["version"],
+                    e.after,
+                ),
             )
-        elif spec.type == "response":
-            row["sort_date"] = row["stated_on"] or UNDATED
-        return row
+            for e in entries
+        )
+        if own:
+            verdicts = [e.verdict for e in entries if e.verdict is not None]
+            insert_rows(
+                self.conn, "verdict", verdicts[0][0], [tuple(row.values()) for row, _ in verdicts]
+            )
+            for entry in entries:
+                row, after = entry.verdict  # type: ignore[misc]
+                if after is not None:  # the initial verdict is part of the claim's create
+                    self.pending["verdict", row["id"]] = (
+                        CREATE,
+                        str(as_uuid(row["id"])),
+                        entry.id,
+                        entry.uid,
+                        row["version"],
+                        after,
+                    )
 
     def _insert_links(self, spec: RecordSpec, entries: list[Entry]) -> None:
         for link in spec.links:
-            rows = []
-            for entry in entries:
-                for position, item in enumerate(entry.links[link.name]):
-                    if link.name == "tags":
-                        rows.append({"claim_id": entry.id, "tag": item})
-                        continue
-                    row: dict[str, Any] = {link.owner: entry.id}
-                    if isinstance(item, dict):
-                        row.update(item)
-                    else:
-                        row[link.values[0]] = item
-                    if link.name == "aliases":
-                        row["folded"] = item.casefold()
-                    row["position"] = position
-                    rows.append(row)
-            if rows:
-                bulk_insert(self.conn, link.table, rows)
+            rows = [row for entry in entries for row in entry.links[link.name]]
+            insert_rows(self.conn, link.table.name, link_columns(link), rows)
 
-    def _update(self, spec: RecordSpec, changed: list[tuple[Entry, dict[str, Any]]]) -> None:
-        table = spec.table
-        first = next(iter(changed))[0].row
-        derived = [c for c in spec.derived if c in ("sort_date", "url_normalized")]
-        columns = list(dict.fromkeys([c for c in first if c != "id"] + derived))
-        stmt = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values({c: bindparam(f"b_{c}") for c in columns})
+    def _update(self, spec: RecordSpec, changed: list[_Change]) -> None:
+        entries = [c.entry for c in changed]
+        columns = [c for c in entries[0].row if c not in KEPT_ON_UPDATE]
+        mark = _mark(self.conn)
+        sets = ", ".join(f"{c} = {mark}" for c in columns)
+        self.conn.exec_driver_sql(
+            f"UPDATE {spec.table.name} SET {sets} WHERE id = {mark}",
+            [(*(e.row[c] for c in columns), e.id) for e in entries],
         )
-        rows = []
-        for entry, _ in changed:
-            row = self._full_row(spec, entry)
-            rows.append({"b_id": entry.id, **{f"b_{c}": row[c] for c in columns}})
-        self.conn.execute(stmt, rows)
-        ids = [e.id for e, _ in changed]
+        ids = [e.id for e in entries]
         for link in spec.links:
-            owner = link.table.c[link.owner]
-            for chunk in _chunks(ids):
-                self.conn.execute(delete(link.table).where(owner.in_(chunk)))
-        self._insert_links(spec, [e for e, _ in changed])
-        for entry, before in changed:
-            self.pending[(spec.type, entry.id)] = _operation(before, entry.record)
-            self.counts.append((spec.type, "updated"))
+            for chunk in chunks(ids):
+                self.conn.execute(
+                    text(f"DELETE FROM {link.table.name} WHERE {link.owner} IN :ids").bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
+                    {"ids": chunk},
+                )
+        self._insert_links(spec, entries)
+        self.counts[spec.type, "updated"] += len(changed)
+        for change in changed:
+            entry = change.entry
+            self.pending[spec.type, entry.id] = (
+                _operation(change.before, change.record),
+                entry.uid,
+                entry.id if spec.type == "claim" else entry.row.get("claim_id"),
+                entry.claim_uid,
+                None,
+                None,
+            )
         if spec.type == "claim":
             self._update_verdicts(
-                [(e, b) for e, b in changed if e.record["verdict"] != b["verdict"]]
+                [c for c in changed if c.record["verdict"] != c.before["verdict"]]
             )
 
-    def _update_verdicts(self, changed: list[tuple[Entry, dict[str, Any]]]) -> None:
-        table = Verdict.__table__  # type: ignore[attr-defined]
-        for entry, before in changed:
-            row = _verdict_row(entry)
+    def _update_verdicts(self, changed: list[_Change]) -> None:
+        for change in changed:
+            entry, before = change.entry, change.before
+            row, _ = entry.verdict  # type: ignore[misc]
             if before["verdict"] is not None:
-                self.conn.execute(delete(table).where(table.c.claim_id == entry.id))
-            self.conn.execute(insert(table), [row])
-            op = Operation.update.value if before["verdict"] else Operation.create.value
-            if before["verdict"] and before["verdict"]["id"] != row["id"]:
-                op = Operation.create.value
-            self.pending[("verdict", row["id"])] = op
+                self.conn.execute(
+                    text("DELETE FROM verdict WHERE claim_id = :claim"), {"claim": entry.id}
+                )
+            insert_rows(self.conn, "verdict", row, [tuple(row.values())])
+            op = UPDATE if before["verdict"] else CREATE
+            uid = str(as_uuid(row["id"]))
+            if before["verdict"] and before["verdict"]["id"] != uid:
+                op = CREATE
+            self.pending["verdict", row["id"]] = (op, uid, entry.id, entry.uid, None, None)
 
     def _index(self, spec: RecordSpec, written: list[Entry], changed: list[Entry]) -> None:
         """Search documents of written rows: one per live actor, event, source, claim and
         response (the same title, body and terms that app.services.search builds)."""
         if spec.type not in ("actor", "event", "source", "claim", "response"):
             return
-        table = SearchDocument.__table__  # type: ignore[attr-defined]
-        for chunk in _chunks([e.id for e in changed]):
-            self.conn.execute(
-                delete(table).where(table.c.kind == spec.type, table.c.entity_id.in_(chunk))
-            )
-        names: dict[uuid.UUID, str] = {}
-        if spec.type == "response":
-            actor = BY_TYPE["actor"].table
-            responders = list({e.row["responder_id"] for e in written})
-            for chunk in _chunks(responders):
-                names.update(
-                    self.conn.execute(
-                        select(actor.c.id, actor.c.name).where(actor.c.id.in_(chunk))
-                    ).all()  # type: ignore[arg-type]
+        if changed:
+            for chunk in chunks([e.id for e in changed]):
+                self.conn.execute(
+                    text(
+                        "DELETE FROM search_document WHERE kind = :kind AND entity_id IN :ids"
+                    ).bindparams(bindparam("ids", expanding=True)),
+                    {"kind": spec.type, "ids": chunk},
                 )
+        names: dict[Any, str] = {}
+        if spec.type == "response":
+            responders = {e.row["responder_id"] for e in written}
+            found = select_in(self.conn, "SELECT id, name FROM actor WHERE id IN :ids", responders)
+            names = {row[0]: row[1] for row in found}
         documents = []
         for entry in written:
-            if entry.row["deleted_at"] is not None:
+            if entry.document is None:
                 continue
-            title, body = _document(spec.type, entry, names)
-            documents.append(
-                {
-                    "kind": spec.type,
-                    "entity_id": entry.id,
-                    "title": title,
-                    "body": body,
-                    "terms": " ".join(tokens(body)),
-                }
-            )
-        if documents:
-            bulk_insert(self.conn, table, documents)
+            title, body, terms = entry.document
+            if title is None:  # a response: "<responder>: <stance>"
+                name = names.get(entry.row["responder_id"], "")
+                title = f"{name}: {entry.row['stance'].replace('_', ' ')}"
+            documents.append((spec.type, entry.id, title, body, terms))
+        if self.dialect != "sqlite" or self.deferred or not documents:
+            insert_rows(self.conn, "search_document", SEARCH_COLUMNS, documents)
+            return
+        # SQLite: the FTS5 index takes the batch's documents in one statement per 500,
+        # several times cheaper than its insert trigger's statement per document.
+        if self.fts_trigger is None:
+            self.fts_trigger = import_bulk.drop_fts_insert_trigger(self.conn)
+        insert_rows(self.conn, "search_document", SEARCH_COLUMNS, documents)
+        import_bulk.index_documents(self.conn, spec.type, [d[1] for d in documents])
 
-    def _note_derived(
-        self, spec: RecordSpec, new: list[Entry], changed: list[tuple[Entry, dict[str, Any]]]
-    ) -> None:
+    def _note_derived(self, spec: RecordSpec, new: list[Entry], changed: list[_Change]) -> None:
         if spec.type == "claim":
             # A new claim has no responses or evidence yet: its stored defaults are right.
-            self.claims_to_refresh.update(e.id for e, _ in changed)
+            self.claims_to_refresh.update(c.entry.id for c in changed)
         elif spec.type in ("response", "evidence"):
             for entry in new:
                 self.claims_to_refresh.add(entry.row["claim_id"])
-            for entry, before in changed:
-                self.claims_to_refresh.add(entry.row["claim_id"])
-                self.claims_to_refresh.add(uuid.UUID(before["claim"]))
+            for change in changed:
+                self.claims_to_refresh.add(change.entry.row["claim_id"])
+                self.claims_to_refresh.add(driver_id(self.dialect, change.before["claim"]))
         elif spec.type == "relation":
             subjects = {e.row["subject_id"] for e in new if e.row["predicate"] == "part_of"}
-            for entry, before in changed:
-                if "part_of" in (entry.row["predicate"], before["predicate"]):
-                    subjects.update({entry.row["subject_id"], uuid.UUID(before["subject"])})
-            for chunk in _chunks(list(subjects)):
-                self.claims_to_refresh.update(
-                    self.conn.execute(
-                        select(ClaimResponse.claim_id).where(ClaimResponse.responder_id.in_(chunk))
-                    ).scalars()
-                )
+            for change in changed:
+                row, before = change.entry.row, change.before
+                if "part_of" in (row["predicate"], before["predicate"]):
+                    subjects.update({row["subject_id"], driver_id(self.dialect, before["subject"])})
+            sql = "SELECT claim_id FROM claim_response WHERE responder_id IN :ids"
+            rows = select_in(self.conn, sql, subjects)
+            self.claims_to_refresh.update(row[0] for row in rows)
 
     def finish(self, key_id: uuid.UUID | None, request_id: str | None) -> None:
-        refresh_claims(self.conn, self.claims_to_refresh)
-        tallies.recount_written(self.conn, self.pending, self.claims_to_refresh)
+        if self.fts_trigger is not None:
+            self.conn.exec_driver_sql(self.fts_trigger)
+        if not self.deferred:  # a bulk load refreshes and counts every claim at its end
+            refresh_claims(self.conn, self.claims_to_refresh)
+            tallies.recount_claims(self.conn, self._claims_to_count())
         if self.pending:
-            history.append(self.conn, self.pending, key_id, request_id, known=self.known)
+            self._append_revisions(key_id, request_id)
 
+    def _claims_to_count(self) -> set[uuid.UUID]:
+        """The claims whose stats counts this batch may have changed: those it wrote, those
+        whose verdict it wrote, and those whose derived columns it refreshed."""
+        found = {as_uuid(claim_id) for claim_id in self.claims_to_refresh}
+        for (kind, _), (_op, _uid, _claim, claim_uid, *_) in self.pending.items():
+            if kind in ("claim", "verdict") and claim_uid is not None:
+                found.add(as_uuid(claim_uid))
+        return found
 
-def _refs(entry: Entry, name: str) -> list[uuid.UUID]:
-    if name in entry.links:
-        items = entry.links[name]
-        return [i["source_id"] if isinstance(i, dict) else i for i in items]
-    value = getattr(entry.model, name)
-    return [] if value is None else [value]
+    def _append_revisions(self, key_id: uuid.UUID | None, request_id: str | None) -> None:
+        """One hash-chained revision per created or changed row, in the order written."""
+        unread: dict[str, list[uuid.UUID]] = defaultdict(list)
+        for (kind, row_id), (*_, known) in self.pending.items():
+            if known is None:
+                unread[kind].append(as_uuid(row_id))
+        read = {kind: history.snapshots(self.conn, kind, ids) for kind, ids in unread.items()}
+        seq, prev_hash, at = history.chain_head(self.conn)
+        revision_table = Revision.__table__  # type: ignore[attr-defined]
+        processors = {
+            c: revision_table.c[c].type._cached_bind_processor(dialect_of(self.dialect))
+            for c in ("at", "key_id")
+        }
+        stamp = processors["at"](at) if processors["at"] else at
+        at_text, key_text = history.plain(at), history.plain(key_id)
+        key = key_id
+        if processors["key_id"] is not None and key_id is not None:
+            key = processors["key_id"](key_id)
+        rows = []
+        for (kind, row_id), (op, uid, claim, claim_uid, version, after) in self.pending.items():
+            before = None
+            if after is None:
+                snapshot = read[kind].get(as_uuid(row_id))
+                if snapshot is None:
+                    continue
+                initial = kind == "verdict" and history.is_initial_verdict(snapshot)
+                if initial and op == CREATE:
+                    continue  # the verdict every claim is created with
+                after, version = history.canonical(snapshot), snapshot["version"]
+            if op != CREATE:
+                before = history.last_after(self.conn, kind, as_uuid(row_id))
+                if before is None and kind == "verdict":
+                    before = history.canonical(history.initial_verdict(json.loads(after)))
+            seq += 1
+            fields = {
+                "seq": seq,
+                "entity": kind,
+                "entity_id": uid,
+                "claim_id": claim_uid,
+                "op": op,
+                "version": version,
+                "at": at_text,
+                "key_id": key_text,
+                "request_id": request_id,
+                "before": before,
+                "after": after,
+            }
+            digest = history.plain_revision_hash(prev_hash, fields)
+            rows.append(
+                (
+                    seq,
+                    kind,
+                    row_id,
+                    claim,
+                    op,
+                    version,
+                    stamp,
+                    key,
+                    request_id,
+                    before,
+                    after,
+                    prev_hash,
+                    digest,
+                )
+            )
+            prev_hash = digest
+        insert_rows(self.conn, "revision", REVISION_COLUMNS, rows)
 
 
 def _parents_first(entries: list[Entry]) -> list[Entry]:
     """Responses ordered so that one replying to another of the batch comes after it."""
     by_id = {e.id: e for e in entries}
-    placed: set[uuid.UUID] = set()
+    placed: set[Any] = set()
     ordered: list[Entry] = []
 
     def place(entry: Entry, depth: int = 0) -> None:
@@ -738,267 +764,7 @@ def _without_verdict(record: dict[str, Any]) -> dict[str, Any]:
 
 def _operation(before: dict[str, Any], after: dict[str, Any]) -> str:
     if before["deleted_at"] is None and after["deleted_at"] is not None:
-        return Operation.delete.value
+        return DELETE
     if before["deleted_at"] is not None and after["deleted_at"] is None:
-        return Operation.restore.value
-    return Operation.update.value
-
-
-def _verdict_row(entry: Entry) -> dict[str, Any]:
-    verdict = entry.model.verdict  # type: ignore[attr-defined]
-    if verdict is None:
-        created = entry.row["created_at"]
-        return {
-            "id": new_id(),
-            "claim_id": entry.id,
-            "rating": "unassessed",
-            "rationale": None,
-            "reviewed_by": None,
-            "reviewed_at": None,
-            "version": 1,
-            "created_at": created,
-            "updated_at": created,
-            "deleted_at": None,
-            "created_by": None,
-        }
-    row = {
-        key: _value(getattr(verdict, key)) for key, _ in BY_TYPE["verdict"].fields if key != "claim"
-    }
-    return {**row, "claim_id": entry.id, "created_by": None}
-
-
-def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT many rows that all have the same keys. On SQLite the values go through the
-    columns' own bind processors straight to the driver's executemany, without
-    SQLAlchemy's per-row statement bookkeeping, which costs more than the insert."""
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    processors = [table.c[c].type._cached_bind_processor(conn.dialect) for c in columns]
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    )
-    conn.exec_driver_sql(
-        sql,
-        [
-            tuple(
-                row[column] if process is None else process(row[column])
-                for column, process in zip(columns, processors, strict=True)
-            )
-            for row in rows
-        ],
-    )
-
-
-def _record_snapshot(spec: RecordSpec, entry: Entry, row: dict[str, Any]) -> dict[str, Any]:
-    """The revision snapshot of a new row, from its record (whose values are JSON already)."""
-    snapshot = {
-        column: entry.record[key] for key, column in spec.fields if column not in history.EXCLUDED
-    }
-    snapshot["created_by"] = None
-    if "url_normalized" in row:
-        snapshot["url_normalized"] = row["url_normalized"]
-    for link in history.LINKS.get(spec.type, ()):
-        snapshot[link.name] = entry.record[link.name]
-    return snapshot
-
-
-def _snapshot(spec: RecordSpec, row: dict[str, Any], links: dict[str, list[Any]]) -> dict[str, Any]:
-    """What app.services.history.snapshots would read back for this new row."""
-    snapshot = {
-        column: history.plain(value)
-        for column, value in row.items()
-        if column not in history.EXCLUDED
-    }
-    for link in history.LINKS.get(spec.type, ()):
-        snapshot[link.name] = [_plain_item(item) for item in links[link.name]]
-    return snapshot
-
-
-def _document(type_: str, entry: Entry, names: dict[uuid.UUID, str]) -> tuple[str, str]:
-    row = entry.row
-    if type_ == "claim":
-        return row["proposition"], _join(row["proposition"], row["quote"], row["translation"])
-    if type_ == "response":
-        name = names.get(row["responder_id"], "")
-        title = f"{name}: {row['stance'].replace('_', ' ')}"
-        return title, _join(row["quote"], row["translation"])
-    if type_ == "actor":
-        body = _join(row["name"], *entry.links["aliases"], row["slug"].replace("-", " "))
-        return row["name"], body
-    return row["title"], row["title"]
-
-
-def _join(*parts: str | None) -> str:
-    return "\n".join(p for p in parts if p)
-
-
-# ---- stored dispute status and balance ----------------------------------------------------
-
-
-def refresh_claims(conn: Connection, claim_ids: Iterable[uuid.UUID]) -> None:
-    """Recompute the stored dispute status and balance of many claims, a few queries per
-    500 claims (the rules are those of app.services.derived, applied in bulk)."""
-    if conn.dialect.name == "sqlite":
-        _refresh_sqlite(conn, claim_ids)
-        return
-    ids = sorted(set(claim_ids))
-    stmt = (
-        update(Claim)
-        .where(Claim.id == bindparam("b_id"))  # type: ignore[arg-type]
-        .values(
-            dispute_status=bindparam("b_status"),
-            first_response_on=bindparam("b_first"),
-            response_lag_days=bindparam("b_lag"),
-            support=bindparam("b_support"),
-            refute=bindparam("b_refute"),
-            balance=bindparam("b_balance"),
-        )
-    )
-    for chunk in _chunks(ids):
-        stated: dict[uuid.UUID, Any] = dict(
-            conn.execute(select(Claim.id, Claim.stated_on).where(Claim.id.in_(chunk))).all()  # type: ignore[attr-defined,arg-type]
-        )
-        accused: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-        for claim_id, actor_id in conn.execute(
-            select(ClaimAccused.claim_id, ClaimAccused.actor_id).where(
-                ClaimAccused.claim_id.in_(chunk)  # type: ignore[attr-defined]
-            )
-        ):
-            accused[claim_id].add(actor_id)
-        answers: dict[uuid.UUID, list[Any]] = defaultdict(list)
-        for row in conn.execute(
-            select(
-                ClaimResponse.claim_id,
-                ClaimResponse.responder_id,
-                ClaimResponse.stance,
-                ClaimResponse.stated_on,
-            ).where(ClaimResponse.claim_id.in_(chunk), ClaimResponse.deleted_at.is_(None))  # type: ignore[attr-defined,union-attr]
-        ):
-            answers[row.claim_id].append(row)
-        items: dict[uuid.UUID, list[balance_rules.Item]] = defaultdict(list)
-        for row in conn.execute(
-            select(
-                Evidence.claim_id,
-                Evidence.id,
-                Evidence.bearing,
-                Evidence.reliability,
-                Evidence.credibility,
-                Evidence.independent,
-            ).where(Evidence.claim_id.in_(chunk), Evidence.deleted_at.is_(None))  # type: ignore[attr-defined,union-attr]
-        ):
-            items[row.claim_id].append(balance_rules.Item(*row[1:]))
-        pairs = part_of_pairs(
-            conn,
-            {a.responder_id for rows in answers.values() for a in rows},
-            {a for actors in accused.values() for a in actors},
-        )
-        updates = []
-        for claim_id in chunk:
-            if claim_id not in stated:
-                continue
-            result = dispute(
-                stated[claim_id],
-                [
-                    (a.stance, a.stated_on)
-                    for a in answers.get(claim_id, [])
-                    if is_by_accused(a.responder_id, accused.get(claim_id, set()), pairs)
-                ],
-            )
-            weights = balance_rules.balance(items.get(claim_id, []))
-            updates.append(
-                {
-                    "b_id": claim_id,
-                    "b_status": result.status,
-                    "b_first": result.first_response_on,
-                    "b_lag": result.response_lag_days,
-                    "b_support": weights.support,
-                    "b_refute": weights.refute,
-                    "b_balance": weights.balance,
-                }
-            )
-        if updates:
-            conn.execute(stmt, updates)
-
-
-def _refresh_sqlite(conn: Connection, claim_ids: Iterable[uuid.UUID]) -> None:
-    """refresh_claims in the driver's own terms (ids as the 32-digit hex SQLite stores, dates
-    as ISO text): the same rules, without building a UUID or a date for every row read."""
-    ids = sorted({claim_id.hex for claim_id in claim_ids})
-
-    def day(value: str | None) -> Any:
-        return None if value is None else datetime.strptime(value, "%Y-%m-%d").date()
-
-    for chunk in _chunks(ids):
-        marks = ", ".join("?" * len(chunk))
-        params = tuple(chunk)
-        stated: dict[str, str | None] = dict(
-            conn.exec_driver_sql(
-                f"SELECT id, stated_on FROM claim WHERE id IN ({marks})", params
-            ).all()  # type: ignore[arg-type]
-        )
-        accused: dict[str, set[str]] = defaultdict(set)
-        for claim_id, actor_id in conn.exec_driver_sql(
-            f"SELECT claim_id, actor_id FROM claim_accused WHERE claim_id IN ({marks})", params
-        ):
-            accused[claim_id].add(actor_id)
-        answers: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
-        for claim_id, responder, stance, on in conn.exec_driver_sql(
-            "SELECT claim_id, responder_id, stance, stated_on FROM claim_response "
-            f"WHERE claim_id IN ({marks}) AND deleted_at IS NULL",
-            params,
-        ):
-            answers[claim_id].append((responder, stance, on))
-        items: dict[str, list[balance_rules.Item]] = defaultdict(list)
-        for claim_id, *item in conn.exec_driver_sql(
-            "SELECT claim_id, id, bearing, reliability, credibility, independent FROM evidence "
-            f"WHERE claim_id IN ({marks}) AND deleted_at IS NULL",
-            params,
-        ):
-            items[claim_id].append(balance_rules.Item(*item))
-        subjects = {a[0] for rows in answers.values() for a in rows}
-        objects = {a for actors in accused.values() for a in actors}
-        pairs: set[tuple[str, str]] = set()
-        if subjects and objects:
-            pairs = set(
-                conn.exec_driver_sql(
-                    "SELECT subject_id, object_id FROM actor_relation WHERE predicate = 'part_of' "
-                    "AND deleted_at IS NULL "
-                    f"AND subject_id IN ({', '.join('?' * len(subjects))}) "
-                    f"AND object_id IN ({', '.join('?' * len(objects))})",
-                    (*subjects, *objects),
-                ).all()  # type: ignore[arg-type]
-            )
-        updates = []
-        for claim_id in chunk:
-            if claim_id not in stated:
-                continue
-            mine = accused.get(claim_id, set())
-            result = dispute(
-                day(stated[claim_id]),
-                [
-                    (stance, day(on))
-                    for responder, stance, on in answers.get(claim_id, [])
-                    if is_by_accused(responder, mine, pairs)  # type: ignore[arg-type]
-                ],
-            )
-            weights = balance_rules.balance(items.get(claim_id, []))
-            first = result.first_response_on
-            updates.append(
-                (
-                    result.status,
-                    None if first is None else first.isoformat(),
-                    result.response_lag_days,
-                    weights.support,
-                    weights.refute,
-                    weights.balance,
-                    claim_id,
-                )
-            )
-        if updates:
-            conn.exec_driver_sql(
-                "UPDATE claim SET dispute_status = ?, first_response_on = ?, "
-                "response_lag_days = ?, support = ?, refute = ?, balance = ? WHERE id = ?",
-                updates,
-            )
+        return RESTORE
+    return UPDATE

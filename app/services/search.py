@@ -19,7 +19,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import chain
 from typing import Any
 
@@ -77,7 +77,29 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """The words of ``text`` as the index stores them (letters and digits, folded)."""
-    return _TOKEN.findall(fold(text))
+    if text.isascii():
+        return _TOKEN.findall(text.lower())
+    return list(chain.from_iterable(map(_chunk_tokens, text.split())))
+
+
+def terms(text: str) -> str:
+    """What a search document indexes of ``text``: its words, folded, joined by spaces."""
+    if text.isascii():
+        return " ".join(_TOKEN.findall(text.lower()))
+    return " ".join(filter(None, map(_chunk_terms, text.split())))
+
+
+# Folding never joins or splits text across whitespace (a space is a starter that nothing
+# decomposes into or combines with), so the words of a text are those of its
+# whitespace-separated chunks; most chunks recur, and each is folded once.
+@lru_cache(maxsize=65536)
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(fold(chunk)))
+
+
+@lru_cache(maxsize=65536)
+def _chunk_terms(chunk: str) -> str:
+    return " ".join(_chunk_tokens(chunk))
 
 
 @dataclass(frozen=True)
@@ -196,7 +218,7 @@ def reindex(conn: Connection, kind: str, entity_id: uuid.UUID) -> None:
                 entity_id=entity_id,
                 title=title,
                 body=body,
-                terms=" ".join(tokens(body)),
+                terms=terms(body),
             )
         )
 

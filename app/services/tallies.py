@@ -18,7 +18,8 @@ for any claim, any number of times: a claim that did not change changes nothing.
 calls it: before a session commits, for every claim whose ``Claim``, ``Verdict`` or
 ``ClaimAccused`` rows the session flushed, and every claim whose dispute status and lag
 ``app.services.derived.refresh_claim`` recomputed (responses, part_of relations, evidence);
-and the NDJSON import for every claim a batch wrote (``recount_written``).
+and the NDJSON import for every claim a batch wrote (``recount_claims``; a bulk load into
+an empty database counts every claim at its end with ``rebuild``).
 
 Concurrency: on PostgreSQL each recount first locks the claims' rows, in id order, and
 reads their rows and stored keys after that; every writer of a claim's rows recounts it
@@ -213,26 +214,6 @@ def recount_claims(conn: Connection, claim_ids: Iterable[uuid.UUID]) -> None:
             for token in before[claim_id] - after[claim_id]:
                 changes[token] -= 1
     _add(conn, changes)
-
-
-def recount_written(
-    conn: Connection,
-    written: Iterable[tuple[str, uuid.UUID]],
-    claim_ids: Iterable[uuid.UUID] = (),
-) -> None:
-    """For a bulk write (the NDJSON import): recount the claims among ``written`` (the
-    ``(kind, id)`` pairs that history records, e.g. ``("claim", id)``), the claims of the
-    verdicts among them, and ``claim_ids`` (claims whose derived columns were refreshed)."""
-    claims = set(claim_ids)
-    verdicts = []
-    for kind, row_id in written:
-        if kind == "claim":
-            claims.add(row_id)
-        elif kind == "verdict":
-            verdicts.append(row_id)
-    for chunk in _chunks(verdicts):
-        claims.update(conn.execute(select(Verdict.claim_id).where(Verdict.id.in_(chunk))).scalars())
-    recount_claims(conn, claims)
 
 
 # ---- the session hooks --------------------------------------------------------------------

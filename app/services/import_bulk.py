@@ -1,0 +1,128 @@
+"""Loading a whole file into empty SQLite tables in one transaction.
+
+An index kept up to date row by row costs a B-tree insert at a random place for every
+row, and the search index's triggers an FTS5 update per document; built once after the
+load, from rows already in place, each costs a sort. So when every table the import
+writes is empty, the import runs in one transaction that drops the tables' non-unique
+indexes and the search index's triggers, loads the file (each batch of lines in a
+savepoint, so that a batch refused by a constraint is undone alone), then computes the
+claims' derived figures, creates the indexes again, rebuilds the FTS5 index and
+restores the triggers, and commits. SQLite's DDL is transactional: other connections
+never see the tables without their indexes, and a load that fails or is killed rolls
+back to the empty tables it started from. The unique indexes stay, as the import's
+checks and the database's constraints rely on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection
+
+from app.services import tallies
+from app.services.export import SPECS
+from app.services.import_derived import chunks, refresh_claims
+
+# The tables an import writes. (Without its indexes, the revision table still finds a
+# row's last revision quickly: the lookup reads it backwards from the newest, and a row
+# a bulk load changes was written shortly before.)
+TABLES = (
+    *(spec.table.name for spec in SPECS),
+    *(link.table.name for spec in SPECS for link in spec.links),
+    "search_document",
+    "revision",
+)
+# Empty at the start of a bulk load; the revisions need not be (a database emptied by
+# deleting rows keeps its history).
+LOADED = TABLES[:-1]
+FTS_REBUILD = "INSERT INTO search_fts(search_fts) VALUES ('rebuild')"
+FTS_INSERT = "search_document_ai"  # the search index's insert trigger
+CLAIM_CHUNK = 500
+
+
+def tables_empty(conn: Connection) -> bool:
+    """True when none of the tables an import writes has a row."""
+    return not any(
+        conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {table})").scalar() for table in LOADED
+    )
+
+
+def _schema(conn: Connection, type_: str) -> list[tuple[str, str]]:
+    marks = ", ".join("?" * len(TABLES))
+    return [
+        (name, sql)
+        for name, sql in conn.exec_driver_sql(
+            f"SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name IN ({marks}) "
+            "AND sql IS NOT NULL ORDER BY name",
+            (type_, *TABLES),
+        )
+        if not sql.upper().startswith("CREATE UNIQUE")
+    ]
+
+
+@contextmanager
+def bulk_load(conn: Connection) -> Iterator[None]:
+    """Inside ``conn``'s transaction: the indexes and triggers are gone while the body
+    loads, and back, built over every row, when it has loaded without an error."""
+    indexes = _schema(conn, "index")
+    triggers = [(name, sql) for name, sql in _schema(conn, "trigger") if "search_fts" in sql]
+    for name, _ in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+    for name, _ in triggers:
+        conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    yield
+    for _, sql in indexes:
+        conn.exec_driver_sql(sql)
+    _refresh_every_claim(conn)
+    tallies.rebuild(conn)  # the stats counts, from every claim at once
+    conn.exec_driver_sql(FTS_REBUILD)
+    for _, sql in triggers:
+        conn.exec_driver_sql(sql)
+
+
+def _refresh_every_claim(conn: Connection) -> None:
+    """The derived figures of every claim, now that its responses and evidence are in."""
+    last = ""
+    while True:
+        ids = list(
+            conn.exec_driver_sql(
+                "SELECT id FROM claim WHERE id > ? ORDER BY id LIMIT ?", (last, CLAIM_CHUNK)
+            ).scalars()
+        )
+        if not ids:
+            return
+        refresh_claims(conn, ids)
+        last = ids[-1]
+
+
+def truncate_log(conn: Connection) -> None:
+    """After the load has committed: the write-ahead log, as large as everything loaded,
+    is copied into the database and cut back to nothing, so that its disk space comes back
+    at once rather than when the last connection closes. (If a reader still needs it,
+    the next checkpoint does this.)"""
+    driver: Any = conn.connection.dbapi_connection
+    driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+def drop_fts_insert_trigger(conn: Connection) -> str:
+    """Drop the trigger that adds each new search document to the FTS5 index; return the
+    SQL that creates it again (before the transaction ends: other connections never see
+    it missing)."""
+    sql: str = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (FTS_INSERT,)
+    ).scalar_one()
+    conn.exec_driver_sql(f"DROP TRIGGER {FTS_INSERT}")
+    return sql
+
+
+def index_documents(conn: Connection, kind: str, entity_ids: list[Any]) -> None:
+    """Add the search documents of these rows to the FTS5 index, as the trigger would."""
+    for chunk in chunks(entity_ids):
+        marks = ", ".join("?" * len(chunk))
+        conn.exec_driver_sql(
+            "INSERT INTO search_fts(rowid, terms) SELECT id, terms FROM search_document "
+            f"WHERE kind = ? AND entity_id IN ({marks})",
+            (kind, *chunk),
+        )

@@ -1,0 +1,174 @@
+"""The import's fast paths: parse workers, and the one-transaction load of empty SQLite
+tables, whose indexes and search index are built once at the end."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from app.db import Database
+from app.services import import_bulk, importing
+from app.services.audit import snapshot_of, verify
+from app.services.export import export_chunks
+from app.services.importing import import_lines, read_lines
+from tests.conftest import empty
+
+
+def export(db: Database) -> bytes:
+    with snapshot_of(db) as conn:
+        return b"".join(export_chunks(conn))
+
+
+def schema(db: Database) -> list[tuple[str, str]]:
+    with db.reading() as conn:
+        return list(
+            conn.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+            ).all()
+        )
+
+
+def load(db: Database, data: bytes, **options: Any) -> importing.ImportReport:
+    return import_lines(db, read_lines(io.BytesIO(data), 1 << 20), **options)
+
+
+def counts(db: Database) -> dict[str, int]:
+    with db.reading() as conn:
+        return {
+            table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in import_bulk.TABLES
+        }
+
+
+@pytest.fixture
+def sqlite_only(db: Database) -> Database:
+    if not db.is_sqlite:
+        pytest.skip("the bulk load is SQLite's")
+    return db
+
+
+@pytest.fixture
+def bulk_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the bulk loads that run."""
+    ran: list[int] = []
+    original = import_bulk.bulk_load
+
+    def counted(conn: Any) -> Any:
+        ran.append(1)
+        return original(conn)
+
+    monkeypatch.setattr(import_bulk, "bulk_load", counted)
+    return ran
+
+
+def test_workers_load_what_the_importing_process_loads(seeded):
+    first = export(seeded)
+    empty(seeded)
+    in_process = load(seeded, first, batch_lines=7)
+    assert in_process.error_count == 0
+    assert export(seeded) == first
+    empty(seeded)
+    with_workers = load(seeded, first, batch_lines=7, parse_workers=2)
+    assert with_workers.counts == in_process.counts
+    assert with_workers.lines == in_process.lines
+    assert export(seeded) == first
+    with snapshot_of(seeded) as conn:
+        assert verify(conn).ok
+
+
+def test_a_bulk_load_leaves_the_schema_and_indexes_as_they_were(seeded, sqlite_only, bulk_loads):
+    first = export(seeded)
+    before = schema(seeded)
+    empty(seeded)
+    report = load(seeded, first, batch_lines=9, parse_workers=1, bulk=True)
+    assert bulk_loads == [1]
+    assert report.error_count == 0
+    assert schema(seeded) == before  # every index and trigger is back
+    assert export(seeded) == first
+    with seeded.reading() as conn:
+        # The rebuilt full-text index finds what the rows say, and agrees with its table.
+        conn.execute(text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)"))
+        found = conn.execute(text("SELECT count(*) FROM search_fts WHERE search_fts MATCH 'ktj'"))
+        assert found.scalar_one() > 0
+        # Derived figures are stored: some seeded claims are denied.
+        statuses = conn.execute(text("SELECT DISTINCT dispute_status FROM claim")).scalars()
+        assert "denied" in set(statuses)
+    with snapshot_of(seeded) as conn:
+        assert verify(conn).ok
+    # The tables hold rows now: a second import is not a bulk load, and changes nothing.
+    again = load(seeded, first, bulk=True)
+    assert bulk_loads == [1]
+    assert all(c["imported"] == c["updated"] == 0 for c in again.counts.values())
+
+
+def test_a_bulk_load_that_fails_leaves_the_empty_tables_it_found(seeded, sqlite_only, monkeypatch):
+    first = export(seeded)
+    before = schema(seeded)
+    empty(seeded)
+    batches: list[int] = []
+    finish = importing._Batch.finish
+
+    def failing_finish(self: Any, *args: Any) -> None:
+        batches.append(1)
+        if len(batches) == 3:
+            raise RuntimeError("the disk is full")
+        finish(self, *args)
+
+    monkeypatch.setattr(importing._Batch, "finish", failing_finish)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        load(seeded, first, batch_lines=9, bulk=True)
+    assert len(batches) == 3
+    assert schema(seeded) == before
+    assert set(counts(seeded).values()) == {0}
+
+
+def test_a_batch_a_constraint_refuses_is_loaded_line_by_line_in_a_bulk_load(
+    db, sqlite_only, bulk_loads, monkeypatch
+):
+    # Let two actors with one slug past the import's own checks: the unique index refuses
+    # the second, and only its line is lost.
+    monkeypatch.setattr(importing._Batch, "_check_unique", lambda self, spec, entries: entries)
+    stamp = "2024-01-01T00:00:00Z"
+    meta = {"version": 1, "created_at": stamp, "updated_at": stamp}
+    lines = [json.dumps({"type": "header", "format": "contested-export", "version": 1})]
+    for i, slug in enumerate(["a", "b", "a", "c"]):
+        actor = {"type": "actor", "id": f"0192f0c4-7d1e-7b3a-9c55-{i:012d}", "slug": slug}
+        lines.append(json.dumps({**actor, "name": slug, "kind": "person", **meta}))
+    before = schema(db)
+    report = load(db, "\n".join(lines).encode(), bulk=True)
+    assert bulk_loads == [1]
+    assert [(e.line, e.detail) for e in report.errors] == [
+        (4, "refused by a constraint of the database")
+    ]
+    assert report.counts["actor"]["imported"] == 3
+    assert schema(db) == before
+    with snapshot_of(db) as conn:
+        assert verify(conn).ok
+
+
+def test_a_batch_import_indexes_its_documents_and_restores_the_trigger(seeded, sqlite_only):
+    """Outside a bulk load, each batch adds its search documents to the FTS5 index in one
+    statement, its insert trigger dropped meanwhile: the index agrees with its documents,
+    also for rows a file changes, and the trigger is back for the API's writes."""
+    first = export(seeded)
+    before = schema(seeded)
+    empty(seeded)
+    assert load(seeded, first, batch_lines=11).error_count == 0
+    changed = [json.loads(line) for line in first.splitlines()]
+    for record in changed:
+        if record["type"] == "actor":
+            record.update(name=record["name"] + " Zyxwv", version=record["version"] + 1)
+    lines = b"\n".join(json.dumps(r, ensure_ascii=False).encode() for r in changed)
+    report = load(seeded, lines, batch_lines=11)
+    assert report.error_count == 0 and report.counts["actor"]["updated"] > 0
+    assert schema(seeded) == before
+    with seeded.reading() as conn:
+        conn.execute(text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)"))
+        hits = conn.execute(text("SELECT count(*) FROM search_fts WHERE search_fts MATCH 'zyxwv'"))
+        assert hits.scalar_one() == report.counts["actor"]["updated"]
+    with snapshot_of(seeded) as conn:
+        assert verify(conn).ok
