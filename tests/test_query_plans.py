@@ -148,3 +148,34 @@ def test_sqlite_sees_the_fts_table(db):
     with db.read.connect() as conn:
         sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'search_fts'")).scalar()
     assert "fts5" in sql and "remove_diacritics" in sql
+
+
+def read_whole(db, lines):
+    """Tables (or whole indexes of them) read from end to end: a keyed read touches only
+    the rows it asks for, whatever the size of the table."""
+    if db.is_sqlite:
+        return [line for line in lines if line.split()[:1] == ["SCAN"] and scanned_index(line)]
+    return [line for line in lines if "Seq Scan" in line]
+
+
+def scanned_index(line: str) -> bool:
+    """'SCAN x' or 'SCAN x USING [COVERING] INDEX y' of a table (not a subquery's rows)."""
+    name = re.sub(r"_\d+$", "", line.split()[1])
+    return name in metadata.tables
+
+
+@pytest.mark.parametrize(
+    "url", ["/v1/claims/{id}", "/v1/events/volgograd/timeline", "/v1/actors/ktj/timeline"]
+)
+def test_dossier_and_timelines_read_only_the_rows_they_show(db, client, data, auth, url):
+    claim = client.get("/v1/claims").json()["items"][0]
+    make_actor(client, auth("contributor"), "mfa", "MFA", kind="government")
+    client.post(
+        "/v1/actors/mfa/relations",
+        headers=auth("contributor"),
+        json={"predicate": "part_of", "object": "ktj"},
+    )
+    make_response(client, auth("contributor"), claim["id"], "mfa")
+    for statement, parameters in captured_selects(db, client, url.format(**claim), {}):
+        lines = plan(db, statement, parameters)
+        assert not read_whole(db, lines), "\n".join([statement, *lines])

@@ -89,9 +89,9 @@ CLAIM = Prepared(
     )
 )
 
-_accused_of_claim = select(ClaimAccused.actor_id).where(
-    ClaimAccused.claim_id == ClaimResponse.claim_id
-)
+# The claim's own accused, by its id: correlated to the response instead, two levels
+# down, SQLAlchemy would read claim_accused whole for every response.
+_accused_of_claim = select(ClaimAccused.actor_id).where(ClaimAccused.claim_id == _CLAIM_ID)
 # Only direct membership counts: a department of a ministry does not speak for the state.
 _speaks_for_accused = exists().where(
     ActorRelation.subject_id == ClaimResponse.responder_id,

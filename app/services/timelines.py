@@ -25,6 +25,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -198,18 +199,22 @@ def _event_statement(resume: bool) -> Prepared:
 @cache
 def _actor_statement(resume: bool) -> Prepared:
     scope = bindparam("scope_id", type_=Uuid())
-    claims = select(Claim.id).where(
-        Claim.deleted_at.is_(None),
-        or_(
-            Claim.claimant_id == scope,
-            exists().where(ClaimAccused.claim_id == Claim.id, ClaimAccused.actor_id == scope),
-        ),
+    # The ids it made or is accused in, each from its own index (an OR of the two
+    # conditions on claim read every claim).
+    made_or_accused = union(
+        select(Claim.id).where(Claim.claimant_id == scope),
+        select(ClaimAccused.claim_id).where(ClaimAccused.actor_id == scope),
     )
-    live = select(Claim.id).where(Claim.deleted_at.is_(None))
+    claims = select(Claim.id).where(Claim.deleted_at.is_(None), Claim.id.in_(made_or_accused))
+
+    def live(claim_id: Any) -> Any:
+        # A keyed probe of the row's own claim: "IN (every live claim)" read them all.
+        return exists().where(Claim.id == claim_id, Claim.deleted_at.is_(None))
+
     timeline = _union(
         claims,
-        responses_extra=(ClaimResponse.responder_id == scope) & ClaimResponse.claim_id.in_(live),
-        evidence_extra=(Evidence.produced_by_id == scope) & Evidence.claim_id.in_(live),
+        responses_extra=(ClaimResponse.responder_id == scope) & live(ClaimResponse.claim_id),
+        evidence_extra=(Evidence.produced_by_id == scope) & live(Evidence.claim_id),
     )
     return Prepared(_statement(timeline, resume))
 

@@ -6,7 +6,14 @@ import uuid
 
 import pytest
 
-from tests.factories import make_actor, make_claim, make_event, make_evidence, make_response
+from tests.factories import (
+    make_actor,
+    make_claim,
+    make_event,
+    make_evidence,
+    make_relation,
+    make_response,
+)
 from tests.helpers import SOME_ID
 
 DOSSIER_FIELDS = {
@@ -517,3 +524,20 @@ def test_children_of_a_deleted_claim_are_gone(client, cast):
     assert client.get(f"/v1/responses/{response['id']}").status_code == 410
     assert client.get(f"/v1/evidence/{item['id']}").status_code == 410
     assert client.get(f"/v1/claims/{claim['id']}/responses").status_code == 410
+
+
+def test_a_body_part_of_an_actor_accused_elsewhere_does_not_answer_for_this_claim(client, cast):
+    make_actor(client, cast, "russia", "Russian Federation", kind="government")
+    make_actor(client, cast, "mfa", "Ministry of Foreign Affairs", kind="government")
+    make_relation(client, cast, "mfa", "part_of", "russia")
+    elsewhere = make_claim(client, cast, "ktj", ["russia"])  # Russia is accused here only
+    make_response(client, cast, elsewhere["id"], "fsb", "confirms")
+    claim = make_claim(client, cast, "fsb", ["ktj"])
+    make_response(client, cast, claim["id"], "mfa", "denies")
+    dossier = client.get(f"/v1/claims/{claim['id']}").json()
+    assert [r["by_accused"] for r in dossier["responses"]] == [False]
+    assert dossier["dispute"]["status"] == "unanswered"
+    make_response(client, cast, claim["id"], "ktj", "denies")
+    dossier = client.get(f"/v1/claims/{claim['id']}").json()
+    assert [r["by_accused"] for r in dossier["responses"]] == [False, True]
+    assert dossier["dispute"]["status"] == "denied"
