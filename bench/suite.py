@@ -133,7 +133,7 @@ CANNED = {
     )
     + " WHERE f.live AND f.actor_id = (SELECT id FROM actor WHERE slug = :accused) "
     "AND f.dispute_status = :status AND f.sort_date BETWEEN :stated_from AND :stated_to"
-    " ORDER BY f.sort_date DESC, f.claim_id DESC LIMIT 51",
+    " ORDER BY f.sort_date DESC, f.claim_id DESC LIMIT CAST(:page AS INTEGER)",
     "dossier": CLAIM_ROW.replace(
         "AS tags",
         "AS tags, c.quote, c.quote_language, c.translation, v.rationale, "
@@ -191,6 +191,7 @@ def scenario_paths(p: dict[str, Any], db: str) -> dict[str, dict[str, str | None
         f"accused={p['accused']}&status={p['status']}"
         f"&stated_from={p['stated_from']}&stated_to={p['stated_to']}"
     )
+    page = p.get("filtered_limit", 50)
     canned = f"/{db}/{{}}.json?_shape=array&"
     paths: dict[str, dict[str, str | None]] = {
         "dossier": {
@@ -210,9 +211,9 @@ def scenario_paths(p: dict[str, Any], db: str) -> dict[str, dict[str, str | None
             + f"after_date={p['cursor_after'][0]}&after_id={p['cursor_after'][2]}",
         },
         "filtered": {
-            "contested": f"/v1/claims?limit=50&{filters}",
-            "floor": f"/v1/claims?limit=50&{filters}",
-            "datasette": canned.format("claims_filtered") + filters,
+            "contested": f"/v1/claims?limit={page}&{filters}",
+            "floor": f"/v1/claims?limit={page}&{filters}",
+            "datasette": canned.format("claims_filtered") + f"{filters}&page={page + 1}",
         },
         "search": {
             "contested": f"/v1/search?q={p['q']}&limit=50",
