@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from app.db import Database
-from app.services import import_bulk, importing
+from app.config import Settings
+from app.db import Database, open_database
+from app.services import import_bulk, importing, migrations
 from app.services.audit import snapshot_of, verify
 from app.services.export import export_chunks
 from app.services.importing import import_lines, read_lines
-from tests.conftest import empty
+from tests.conftest import ROOT, empty
 
 
 def export(db: Database) -> bytes:
@@ -172,3 +179,111 @@ def test_a_batch_import_indexes_its_documents_and_restores_the_trigger(seeded, s
         assert hits.scalar_one() == report.counts["actor"]["updated"]
     with snapshot_of(seeded) as conn:
         assert verify(conn).ok
+
+
+@pytest.fixture
+def own_file(tmp_path) -> Iterator[Database]:
+    """A migrated SQLite file that no other connection has open (the suite's database
+    always has some)."""
+    url = f"sqlite:///{tmp_path / 'alone.db'}"
+    migrations.upgrade(url)
+    database = open_database(Settings(database_url=url))
+    yield database
+    database.dispose()
+
+
+def journal_mode(db: Database) -> str:
+    with db.reading() as conn:
+        return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar_one())
+
+
+def test_a_bulk_load_with_the_file_to_itself_writes_through_a_rollback_journal(
+    seeded, sqlite_only, own_file, monkeypatch
+):
+    first = export(seeded)
+    before = schema(own_file)
+    own_file.dispose()  # no connection of its own left open either
+    modes: list[str] = []
+    original = import_bulk.bulk_load
+
+    @contextmanager
+    def watched(conn: Any) -> Iterator[None]:
+        modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar_one())
+        with original(conn):
+            yield
+
+    monkeypatch.setattr(import_bulk, "bulk_load", watched)
+    report = load(own_file, first, batch_lines=9, bulk=True)
+    assert report.error_count == 0
+    assert modes == ["delete"]
+    assert journal_mode(own_file) == "wal"  # and back to the log once loaded
+    assert export(own_file) == first
+    assert schema(own_file) == before
+    with snapshot_of(own_file) as conn:
+        assert verify(conn).ok
+
+
+def test_a_bulk_load_beside_other_connections_keeps_the_log(seeded, sqlite_only, monkeypatch):
+    first = export(seeded)
+    empty(seeded)
+    modes: list[str] = []
+    original = import_bulk.alone
+
+    @contextmanager
+    def watched(conn: Any) -> Iterator[bool]:
+        with original(conn) as journaled:
+            modes.append(conn.connection.dbapi_connection.execute("PRAGMA journal_mode").fetchone())
+            yield journaled
+
+    monkeypatch.setattr(import_bulk, "alone", watched)
+    with seeded.reading():  # another connection holds the file
+        assert load(seeded, first, bulk=True).error_count == 0
+    assert modes == [("wal",)]
+    assert export(seeded) == first
+
+
+KILLED_LOAD = """
+import io, os, signal, sys
+from app.config import Settings
+from app.db import open_database
+from app.services import importing
+from app.services.importing import import_lines, read_lines
+
+finish, batches = importing._Batch.finish, []
+def finish_then_die(self, *args):
+    finish(self, *args)
+    batches.append(1)
+    if len(batches) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # mid-load, pages of it already in the file
+importing._Batch.finish = finish_then_die
+database = open_database(Settings(database_url=sys.argv[1]))
+data = sys.stdin.buffer.read()
+import_lines(database, read_lines(io.BytesIO(data), 1 << 20), batch_lines=9, bulk=True)
+"""
+
+
+def test_a_journaled_bulk_load_killed_half_way_leaves_the_empty_tables(
+    seeded, sqlite_only, own_file
+):
+    first = export(seeded)
+    before = schema(own_file)
+    own_file.dispose()
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_LOAD, own_file.url],
+        input=first,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+    file = own_file.url.removeprefix("sqlite:///")
+    assert os.path.getsize(f"{file}-journal") > 0  # the load wrote through a rollback journal
+    assert not os.path.exists(f"{file}-wal")
+    # The next connection rolls the load back from the journal it left.
+    assert set(counts(own_file).values()) == {0}
+    assert schema(own_file) == before
+    assert journal_mode(own_file) == "wal"
+    with own_file.reading() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+    assert load(own_file, first, bulk=True).error_count == 0
+    assert export(own_file) == first

@@ -216,13 +216,14 @@ class _Importer:
         """Around the whole import: a bulk load's one transaction, when there is one."""
         if bulk and self.database.is_sqlite:
             with self.database.write.connect() as conn:
-                with conn.begin():
+                with import_bulk.alone(conn) as journaled, conn.begin():
                     if import_bulk.tables_empty(conn):
                         with import_bulk.bulk_load(conn):
                             self.bulk_conn = conn
                             yield
                 if self.bulk_conn is not None:
-                    import_bulk.truncate_log(conn)
+                    if not journaled:
+                        import_bulk.truncate_log(conn)
                     return
         yield
 
