@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         default="FULL", description="SQLite synchronous level in WAL mode: FULL or NORMAL."
     )
     sqlite_read_cache_mib: int = Field(
-        default=16, ge=1, le=4096, description="SQLite page cache of each read connection, MiB."
+        default=4, ge=1, le=4096, description="SQLite page cache of each read connection, MiB."
     )
     response_cache_mib: int = Field(
         default=16,
