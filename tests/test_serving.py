@@ -195,6 +195,10 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def _holds_the_app(pid: int) -> bool:
+    return "_pydantic_core" in Path(f"/proc/{pid}/maps").read_text()
+
+
 def test_workers_are_forked_from_the_server_and_one_that_dies_is_replaced(tmp_path: Path):
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -204,6 +208,9 @@ def test_workers_are_forked_from_the_server_and_one_that_dies_is_replaced(tmp_pa
         server = process.popen.pid
         workers = _children(server)
         assert len(workers) == 2
+        # The workers hold the app; the process that forked them has let go of it.
+        assert all(_holds_the_app(pid) for pid in workers)
+        assert not _holds_the_app(server)
         os.kill(workers[0], signal.SIGKILL)
         process.wait_for_record(lambda r: r["message"].startswith("a worker exited"))
         deadline = time.monotonic() + WAIT_SECONDS
