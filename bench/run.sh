@@ -4,7 +4,7 @@
 # alone on PostgreSQL; it rewrites the generated part of docs/benchmarks.md. Method,
 # scenarios and settings: docs/benchmarks.md and the docstring of bench/suite.py.
 #
-#   make bench                                   # everything (about 25 minutes)
+#   make bench                                   # everything (about 30 minutes)
 #   BENCH_SIZES=10k DURATION=2 make bench         # a quick check of the suite itself
 #   BENCH_PG_SIZES= make bench                    # without PostgreSQL
 #
