@@ -165,9 +165,18 @@ def scanned_index(line: str) -> bool:
 
 
 @pytest.mark.parametrize(
-    "url", ["/v1/claims/{id}", "/v1/events/volgograd/timeline", "/v1/actors/ktj/timeline"]
+    "url",
+    [
+        "/v1/claims/{id}",
+        "/v1/events/volgograd/timeline",
+        "/v1/actors/ktj/timeline",
+        "/v1/actors/ktj/track-record",
+        "/v1/actors/fsb/track-record?status=denied",
+    ],
 )
-def test_dossier_and_timelines_read_only_the_rows_they_show(db, client, data, auth, url):
+def test_dossier_timelines_and_track_records_read_only_the_rows_they_show(
+    db, client, data, auth, url
+):
     claim = client.get("/v1/claims").json()["items"][0]
     make_actor(client, auth("contributor"), "mfa", "MFA", kind="government")
     client.post(

@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
 from app.models import Actor, ActorRelation, ClaimAccused, ClaimResponse
@@ -78,12 +78,12 @@ def _speakers(actor_id: uuid.UUID) -> Any:
     )
 
 
-def _denied_by(claim_id: Any, actor_id: uuid.UUID) -> Any:
-    return exists().where(
-        ClaimResponse.claim_id == claim_id,
-        ClaimResponse.deleted_at.is_(None),
-        ClaimResponse.stance.in_(DENIALS),
+def _denied_by(actor_id: uuid.UUID) -> Any:
+    """Ids of the claims the actor, or a body part_of it, denied."""
+    return select(ClaimResponse.claim_id).where(
         ClaimResponse.responder_id.in_(_speakers(actor_id)),
+        ClaimResponse.stance.in_(DENIALS),
+        ClaimResponse.deleted_at.is_(None),
     )
 
 
@@ -93,18 +93,16 @@ def track_record(conn: Conn, actor: str, filters: ClaimFilters) -> dict[str, Any
     )
     claims, params = filtered_claims(conn, filters)
     run = _Filtered(conn, params)
+    # Each set starts from the actor's own rows (claims it made, is accused in, or denied),
+    # by index, and is intersected with the filtered claims by id: an EXISTS correlated to
+    # every claim read them all (20 s for one actor at a million claims).
+    accused_in = select(ClaimAccused.claim_id).where(ClaimAccused.actor_id == row.id)
     made = select(claims).where(claims.c.claimant_id == row.id).subquery()
-    accused = (
-        select(claims)
-        .where(
-            exists().where(ClaimAccused.claim_id == claims.c.id, ClaimAccused.actor_id == row.id)
-        )
-        .subquery()
-    )
-    denied = select(claims).where(_denied_by(claims.c.id, row.id)).subquery()
+    accused = select(claims).where(claims.c.id.in_(accused_in)).subquery()
+    denied = select(claims).where(claims.c.id.in_(_denied_by(row.id))).subquery()
     accused_total = run.execute(select(func.count()).select_from(accused)).scalar_one()
     accused_denied = run.execute(
-        select(func.count()).select_from(accused).where(_denied_by(accused.c.id, row.id))
+        select(func.count()).select_from(accused).where(accused.c.id.in_(_denied_by(row.id)))
     ).scalar_one()
     verdicts = _counts(run, denied.c.rating, denied, Rating)
     return {
