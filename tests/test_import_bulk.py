@@ -287,3 +287,23 @@ def test_a_journaled_bulk_load_killed_half_way_leaves_the_empty_tables(
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
     assert load(own_file, first, bulk=True).error_count == 0
     assert export(own_file) == first
+
+
+def test_the_claim_list_filters_imported_claims_by_their_verdict(seeded, client):
+    """The claim's copy of its verdict's rating (the verdict filter's index) is written by
+    the database as verdicts are inserted, by an import (bulk or not) as by the API."""
+
+    def by_rating() -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for claim in client.get("/v1/claims", params={"limit": 200}).json()["items"]:
+            found.setdefault(claim["verdict"], set()).add(claim["id"])
+        return found
+
+    expected = by_rating()
+    assert len(expected) > 1  # the seeds rate their claims differently
+    first = export(seeded)
+    empty(seeded)
+    assert load(seeded, first, batch_lines=9, bulk=True).error_count == 0
+    for rating, claims in expected.items():
+        listed = client.get("/v1/claims", params={"verdict": rating, "limit": 200}).json()
+        assert {c["id"] for c in listed["items"]} == claims

@@ -75,3 +75,33 @@ def test_the_tallies_migration_counts_the_claims_already_there(backend, tmp_path
                 assert track_records.aggregated_stats(conn, ClaimFilters()) == counted
         finally:
             database.dispose()
+
+
+RATINGS = "SELECT v.rating, c.verdict_rating FROM claim c JOIN verdict v ON v.claim_id = c.id"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_verdict_rating_migration_copies_the_ratings_already_there(backend, tmp_path):
+    with empty_database(backend, tmp_path, "contested_ratings") as url:
+        migrations.upgrade(url)
+        database = open_database(Settings(database_url=url))
+        try:
+            with database.unit_of_work() as session:
+                seed(session, SEEDS)
+            migrations.downgrade(url, "0005")
+            with database.write.begin() as conn:
+                if database.is_sqlite:
+                    conn.exec_driver_sql("ANALYZE")  # a database with statistics
+                # Ratings written while the column and its triggers are gone.
+                conn.exec_driver_sql("UPDATE verdict SET rating = 'misleading'")
+            migrations.upgrade(url)
+            with database.reading() as conn:
+                rows = conn.exec_driver_sql(RATINGS).all()
+                assert rows and set(rows) == {("misleading", "misleading")}
+                if database.is_sqlite:
+                    # ... and statistics for the new index, like the others.
+                    stat = "SELECT 1 FROM sqlite_stat1 WHERE idx = ?"
+                    index = "ix_claim_verdict_rating_sort_date_id"
+                    assert conn.exec_driver_sql(stat, (index,)).first() is not None
+        finally:
+            database.dispose()

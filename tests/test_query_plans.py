@@ -188,3 +188,11 @@ def test_dossier_timelines_and_track_records_read_only_the_rows_they_show(
     for statement, parameters in captured_selects(db, client, url.format(**claim), {}):
         lines = plan(db, statement, parameters)
         assert not read_whole(db, lines), "\n".join([statement, *lines])
+
+
+def test_the_verdict_filter_walks_the_claims_of_one_rating_in_date_order(db, client, data):
+    """The claim keeps a copy of its verdict's rating, indexed with the date: a page of one
+    rating reads as many claims as it shows, instead of every claim of that rating."""
+    selects = captured_selects(db, client, "/v1/claims", {"verdict": "unassessed", "limit": 2})
+    lines = [line for s, p in selects for line in plan(db, s, p)]
+    assert any("ix_claim_verdict_rating_sort_date_id" in line for line in lines), lines

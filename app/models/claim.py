@@ -63,6 +63,7 @@ class Claim(Row, table=True):
         Index("ix_claim_balance_id", "balance", "id"),
         Index("ix_claim_dispute_status_id", "dispute_status", "id"),
         Index("ix_claim_dispute_status_sort_date_id", "dispute_status", "sort_date", "id"),
+        Index("ix_claim_verdict_rating_sort_date_id", "verdict_rating", "sort_date", "id"),
     )
 
     proposition: str = SQLField(sa_type=Text)
@@ -84,6 +85,11 @@ class Claim(Row, table=True):
     support: float = SQLField(default=0.0, sa_type=Float)
     refute: float = SQLField(default=0.0, sa_type=Float)
     balance: float = SQLField(default=0.0, sa_type=Float)
+    # A copy of the verdict's rating, kept by database triggers (migration 0006), so that
+    # the verdict filter walks the claims of one rating in date order on an index.
+    verdict_rating: str = SQLField(
+        default="unassessed", sa_type=String(16), sa_column_kwargs={"server_default": "unassessed"}
+    )
 
 
 keep_dates_consistent(Claim, "stated_on", sort_by="stated_on")

@@ -112,7 +112,7 @@ def _condition(name: str, dialect: str) -> Any:
         case "event":
             return Claim.event_id == value
         case "verdict":
-            return Verdict.rating == value
+            return Claim.verdict_rating == value
         case "status":
             return Claim.dispute_status == value
         case "stance":

@@ -99,6 +99,7 @@ EXCLUDED = frozenset(
         "refute",
         "balance",
         "sort_date",
+        "verdict_rating",  # the claim's copy of its verdict's rating (the verdict has its own)
     }
 )
 
