@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -9,7 +13,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.pool import NullPool
 
 from app.config import Settings
-from app.db import open_database
+from app.db import Database, open_database
 from app.models import metadata
 from app.services import migrations, tallies, track_records
 from app.services.claim_list import ClaimFilters
@@ -56,25 +60,32 @@ def test_upgrade_downgrade_upgrade_matches_the_models(backend, tmp_path):
         engine.dispose()
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_the_tallies_migration_counts_the_claims_already_there(backend, tmp_path):
-    with empty_database(backend, tmp_path, "contested_tallies") as url:
+@contextmanager
+def seeded_database(backend: str, tmp_path: Path, name: str) -> Iterator[tuple[str, Database]]:
+    """A database migrated to the latest revision and seeded: its URL and engines."""
+    with empty_database(backend, tmp_path, name) as url:
         migrations.upgrade(url)
         database = open_database(Settings(database_url=url))
         try:
             with database.unit_of_work() as session:
                 seed(session, SEEDS)
-            with database.reading() as conn:
-                counted = tallies.stats(conn)
-            assert counted["claims"] > 0
-            migrations.downgrade(url, "0003")  # the counts are gone with their tables
-            migrations.upgrade(url)
-            with database.reading() as conn:
-                assert tallies.check(conn) is None
-                assert tallies.stats(conn) == counted
-                assert track_records.aggregated_stats(conn, ClaimFilters()) == counted
+            yield url, database
         finally:
             database.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_tallies_migration_counts_the_claims_already_there(backend, tmp_path):
+    with seeded_database(backend, tmp_path, "contested_tallies") as (url, database):
+        with database.reading() as conn:
+            counted = tallies.stats(conn)
+        assert counted["claims"] > 0
+        migrations.downgrade(url, "0003")  # the counts are gone with their tables
+        migrations.upgrade(url)
+        with database.reading() as conn:
+            assert tallies.check(conn) is None
+            assert tallies.stats(conn) == counted
+            assert track_records.aggregated_stats(conn, ClaimFilters()) == counted
 
 
 RATINGS = "SELECT v.rating, c.verdict_rating FROM claim c JOIN verdict v ON v.claim_id = c.id"
@@ -82,26 +93,19 @@ RATINGS = "SELECT v.rating, c.verdict_rating FROM claim c JOIN verdict v ON v.cl
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_verdict_rating_migration_copies_the_ratings_already_there(backend, tmp_path):
-    with empty_database(backend, tmp_path, "contested_ratings") as url:
+    with seeded_database(backend, tmp_path, "contested_ratings") as (url, database):
+        migrations.downgrade(url, "0005")
+        with database.write.begin() as conn:
+            if database.is_sqlite:
+                conn.exec_driver_sql("ANALYZE")  # a database with statistics
+            # Ratings written while the column and its triggers are gone.
+            conn.exec_driver_sql("UPDATE verdict SET rating = 'misleading'")
         migrations.upgrade(url)
-        database = open_database(Settings(database_url=url))
-        try:
-            with database.unit_of_work() as session:
-                seed(session, SEEDS)
-            migrations.downgrade(url, "0005")
-            with database.write.begin() as conn:
-                if database.is_sqlite:
-                    conn.exec_driver_sql("ANALYZE")  # a database with statistics
-                # Ratings written while the column and its triggers are gone.
-                conn.exec_driver_sql("UPDATE verdict SET rating = 'misleading'")
-            migrations.upgrade(url)
-            with database.reading() as conn:
-                rows = conn.exec_driver_sql(RATINGS).all()
-                assert rows and set(rows) == {("misleading", "misleading")}
-                if database.is_sqlite:
-                    # ... and statistics for the new index, like the others.
-                    stat = "SELECT 1 FROM sqlite_stat1 WHERE idx = ?"
-                    index = "ix_claim_verdict_rating_sort_date_id"
-                    assert conn.exec_driver_sql(stat, (index,)).first() is not None
-        finally:
-            database.dispose()
+        with database.reading() as conn:
+            rows = conn.exec_driver_sql(RATINGS).all()
+            assert rows and set(rows) == {("misleading", "misleading")}
+            if database.is_sqlite:
+                # ... and statistics for the new index, like the others.
+                stat = "SELECT 1 FROM sqlite_stat1 WHERE idx = ?"
+                index = "ix_claim_verdict_rating_sort_date_id"
+                assert conn.exec_driver_sql(stat, (index,)).first() is not None
