@@ -7,6 +7,7 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -307,3 +308,33 @@ def test_the_claim_list_filters_imported_claims_by_their_verdict(seeded, client)
     for rating, claims in expected.items():
         listed = client.get("/v1/claims", params={"verdict": rating, "limit": 200}).json()
         assert {c["id"] for c in listed["items"]} == claims
+
+
+def test_a_reader_that_holds_the_file_after_the_load_does_not_fail_it(
+    seeded, sqlite_only, own_file, monkeypatch
+):
+    """The load has committed; a reader that then holds the file past the busy timeout
+    keeps it from going back to WAL mode: the import still succeeds, and the next
+    connection of the app sets WAL mode."""
+    first = export(seeded)
+    own_file.dispose()
+    original = import_bulk.alone
+    file = own_file.url.removeprefix("sqlite:///")
+
+    @contextmanager
+    def read_after_the_commit(conn: Any) -> Iterator[bool]:
+        with original(conn) as journaled:
+            yield journaled  # the load runs and commits
+            reader = sqlite3.connect(file, isolation_level=None)
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM claim").fetchone()  # holds a shared lock
+        reader.close()
+
+    monkeypatch.setattr(import_bulk, "alone", read_after_the_commit)
+    report = load(own_file, first, bulk=True)
+    assert report.error_count == 0
+    probe = sqlite3.connect(file)
+    assert probe.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    probe.close()
+    assert journal_mode(own_file) == "wal"
+    assert export(own_file) == first

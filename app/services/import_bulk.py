@@ -26,6 +26,7 @@ no other connection can read the file until the load has committed.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,7 +80,10 @@ def alone(conn: Connection) -> Iterator[bool]:
         yield mode == "delete"
     finally:
         if mode == "delete":
-            driver.execute("PRAGMA journal_mode=WAL")
+            # Should a reader have opened the file since the commit and hold it past the
+            # busy timeout, the next connection the app opens sets WAL mode instead.
+            with contextlib.suppress(sqlite3.OperationalError):
+                driver.execute("PRAGMA journal_mode=WAL")
 
 
 def _schema(conn: Connection, type_: str) -> list[tuple[str, str]]:
