@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
-from app.api.claims import Filters
+from app.api import query
+from app.api.claim_queries import CsvQuery
 from app.api.deps import SettingsDep
 from app.api.exports import SnapshotReader, base_url
-from app.models.claim import ClaimSort
 from app.services import claim_csv
 
 CSV = "text/csv; charset=utf-8"
@@ -23,7 +22,8 @@ class CsvResponse(Response):
     media_type = "text/csv"
 
 
-@router.get(
+@query.get(
+    router,
     "/v1/claims.csv",
     operation_id="exportClaimsCsv",
     response_class=CsvResponse,
@@ -39,10 +39,7 @@ async def export_claims_csv(
     request: Request,
     conn: SnapshotReader,
     settings: SettingsDep,
-    filters: Filters,
-    sort: Annotated[ClaimSort, Query(description="Order; a leading '-' is descending.")] = (
-        ClaimSort.stated_on_desc
-    ),
+    params: CsvQuery,
 ) -> StreamingResponse:
     """The claims that `listClaims` would return for the same filters and sort, all of
     them rather than a page (there is no `limit` or `cursor`), as CSV for spreadsheets.
@@ -56,7 +53,7 @@ async def export_claims_csv(
     return gets a leading `'`, so that no spreadsheet runs it as a formula. Invalid
     filters are the same problems as on the list.
     """
-    chunks = claim_csv.csv_chunks(conn, filters, sort, base_url(request, settings))
+    chunks = claim_csv.csv_chunks(conn, params.filters(), params.sort, base_url(request, settings))
     first = next(chunks)  # reads the first page now, so a bad filter is still a problem
     return StreamingResponse(
         itertools.chain([first], chunks),

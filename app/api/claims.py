@@ -3,109 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
+from app.api import query
+from app.api.claim_queries import ListQuery
 from app.api.deps import (
     Contributor,
-    Cursor,
     ExpectedVersion,
-    Limit,
     Reader,
-    SearchQuery,
     UnitOfWork,
     etag,
     page_limit,
 )
 from app.api.json_body import JSONBody, page_body
 from app.api.routing import RetryingRoute
-from app.models.claim import (
-    ClaimCreate,
-    ClaimDossier,
-    ClaimPage,
-    ClaimSort,
-    ClaimUpdate,
-    DisputeStatus,
-    Rating,
-)
-from app.models.claim_response import Stance
-from app.models.common import IsoDate, IsoDateTime
+from app.models.claim import ClaimCreate, ClaimDossier, ClaimPage, ClaimUpdate
 from app.services import claim_list, claims, dossier
-from app.services.claim_list import ClaimFilters
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], route_class=RetryingRoute)
 
-ActorFilter = Annotated[str | None, Query(max_length=200, description="Actor id or slug.")]
 
-
-# async although it does no I/O: a plain def would cost a threadpool hop on every list.
-async def claim_filters(
-    q: SearchQuery = None,
-    claimant: ActorFilter = None,
-    accused: ActorFilter = None,
-    # Named apart from the {actor} path parameter of the routes that also take these filters.
-    actor_filter: Annotated[
-        str | None,
-        Query(
-            alias="actor", max_length=200, description="Actor id or slug, as claimant or accused."
-        ),
-    ] = None,
-    event: Annotated[str | None, Query(max_length=200, description="Event id or slug.")] = None,
-    verdict: Rating | None = None,
-    status: Annotated[
-        DisputeStatus | None, Query(description="Dispute status: how the accused answered.")
-    ] = None,
-    stance: Annotated[
-        Stance | None, Query(description="Claims with at least one response of this stance.")
-    ] = None,
-    tag: Annotated[str | None, Query(max_length=64)] = None,
-    language: Annotated[
-        str | None, Query(max_length=35, description="Language of the claim's quote (BCP 47).")
-    ] = None,
-    stated_from: Annotated[
-        IsoDate | None, Query(description="Stated on or after (YYYY-MM-DD).")
-    ] = None,
-    stated_to: Annotated[
-        IsoDate | None, Query(description="Stated on or before (YYYY-MM-DD).")
-    ] = None,
-    updated_since: Annotated[
-        IsoDateTime | None, Query(description="Changed at or after this instant (ISO 8601).")
-    ] = None,
-) -> ClaimFilters:
-    return ClaimFilters(
-        q=q,
-        claimant=claimant,
-        accused=accused,
-        actor=actor_filter,
-        event=event,
-        verdict=verdict,
-        status=status,
-        stance=stance,
-        tag=tag,
-        language=language,
-        stated_from=stated_from,
-        stated_to=stated_to,
-        updated_since=updated_since,
-    )
-
-
-Filters = Annotated[ClaimFilters, Depends(claim_filters)]
-
-
-@router.get("", operation_id="listClaims", response_model=ClaimPage)
-async def list_claims(
-    request: Request,
-    conn: Reader,
-    filters: Filters,
-    sort: Annotated[ClaimSort, Query(description="Order; a leading '-' is descending.")] = (
-        ClaimSort.stated_on_desc
-    ),
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> Response:
+@query.get(router, "", operation_id="listClaims", response_model=ClaimPage)
+async def list_claims(request: Request, conn: Reader, params: ListQuery) -> Response:
     """Claims matching every filter given, newest statement first by default."""
-    items, next_cursor = claim_list.list_claims(conn, filters, sort, page_limit(limit), cursor)
+    items, next_cursor = claim_list.list_claims(
+        conn, params.filters(), params.sort, page_limit(params.limit), params.cursor
+    )
     return page_body(request, items, next_cursor)
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import compile_path
 
+from app.api.query import DocumentedRoute
 from app.db import is_serialization_failure
 from app.errors import ServiceUnavailable
 
@@ -79,11 +80,12 @@ class Endpoint:
 
 
 def endpoints(app: FastAPI) -> list[Endpoint]:
-    """Every API route of the app, with its full path (included routers are nested)."""
+    """Every API route of the app that serves requests, with its full path (included
+    routers are nested); not the twins that only document a route (app.api.query)."""
     found = []
     for context in iter_route_contexts(app.router.routes):
         route = context.original_route
-        if isinstance(route, APIRoute) and context.path:
+        if isinstance(route, APIRoute) and not isinstance(route, DocumentedRoute) and context.path:
             found.append(Endpoint(context.path, frozenset(context.methods or ()), route))
     return found
 
