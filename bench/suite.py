@@ -82,7 +82,11 @@ def source_file(size: str) -> Path:
     if ARCHIVES:
         made = DATA / f"archive-{size}.db"
         if not made.exists():
-            run([PY, "bench/make_archive.py", "--claims", str(CLAIMS[size])], timeout=4 * 3600)
+            # Its lines say how long the import took (claims per minute): into the log.
+            made_log = run(
+                [PY, "bench/make_archive.py", "--claims", str(CLAIMS[size])], True, 4 * 3600
+            )
+            print(made_log, end="", flush=True)
         return made
     made = DATA / f"claims-{size}.db"
     if not made.exists():
