@@ -183,3 +183,12 @@ def count_statements(db: Database) -> Iterator[Callable[[], StatementCounter]]:
     for counter in counters:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", counter)
+
+
+# A revision whose hash is the first one's again.
+DUPLICATE_HASH = (
+    "INSERT INTO revision (seq, entity, entity_id, claim_id, op, version, at, key_id, "
+    "request_id, before, after, prev_hash, hash) SELECT seq + 1000000, entity, entity_id, "
+    "claim_id, op, version, at, key_id, request_id, before, after, prev_hash, hash "
+    "FROM revision ORDER BY seq LIMIT 1"
+)

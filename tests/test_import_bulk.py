@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from app.config import Settings
 from app.db import Database, open_database
@@ -23,7 +24,7 @@ from app.services import import_bulk, importing, migrations
 from app.services.audit import snapshot_of, verify
 from app.services.export import export_chunks
 from app.services.importing import import_lines, read_lines
-from tests.conftest import ROOT, empty
+from tests.conftest import DUPLICATE_HASH, ROOT, empty
 
 
 def export(db: Database) -> bytes:
@@ -111,6 +112,27 @@ def test_a_bulk_load_leaves_the_schema_and_indexes_as_they_were(seeded, sqlite_o
     again = load(seeded, first, bulk=True)
     assert bulk_loads == [1]
     assert all(c["imported"] == c["updated"] == 0 for c in again.counts.values())
+
+
+def test_a_bulk_load_builds_the_revision_hash_index_at_the_end(seeded, sqlite_only, monkeypatch):
+    first = export(seeded)
+    empty(seeded)
+    indexed_while_loading: list[bool] = []
+    finish = importing._Batch.finish
+
+    def watched_finish(self: Any, *args: Any) -> None:
+        finish(self, *args)
+        found = self.conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'uq_revision_hash'"
+        ).first()
+        indexed_while_loading.append(found is not None)
+
+    monkeypatch.setattr(importing._Batch, "finish", watched_finish)
+    assert load(seeded, first, batch_lines=9, bulk=True).error_count == 0
+    assert indexed_while_loading and not any(indexed_while_loading)
+    # Back after the load, and as unique as before.
+    with pytest.raises(IntegrityError), seeded.write.begin() as conn:
+        conn.exec_driver_sql(DUPLICATE_HASH)
 
 
 def test_a_bulk_load_that_fails_leaves_the_empty_tables_it_found(seeded, sqlite_only, monkeypatch):

@@ -10,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import NullPool
 
 from app.config import Settings
@@ -19,7 +20,7 @@ from app.services import migrations, tallies, track_records
 from app.services.claim_list import ClaimFilters
 from app.services.migrations import include_object
 from app.services.seeding import seed
-from tests.conftest import BACKENDS, SEEDS, empty_database
+from tests.conftest import BACKENDS, DUPLICATE_HASH, SEEDS, empty_database
 
 
 def schema_diff(url: str) -> list[object]:
@@ -109,3 +110,20 @@ def test_the_verdict_rating_migration_copies_the_ratings_already_there(backend, 
                 stat = "SELECT 1 FROM sqlite_stat1 WHERE idx = ?"
                 index = "ix_claim_verdict_rating_sort_date_id"
                 assert conn.exec_driver_sql(stat, (index,)).first() is not None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_revision_hash_index_migration_keeps_the_history_and_its_guards(backend, tmp_path):
+    with seeded_database(backend, tmp_path, "contested_hash_index") as (url, database):
+        history = "SELECT seq, hash FROM revision ORDER BY seq"
+        with database.reading() as conn:
+            before = conn.exec_driver_sql(history).all()
+        assert before
+        migrations.downgrade(url, "0006")
+        migrations.upgrade(url)
+        with database.reading() as conn:
+            assert conn.exec_driver_sql(history).all() == before
+        with pytest.raises(DBAPIError, match="append-only"), database.write.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM revision")
+        with pytest.raises(IntegrityError), database.write.begin() as conn:
+            conn.exec_driver_sql(DUPLICATE_HASH)

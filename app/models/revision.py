@@ -37,6 +37,8 @@ class Revision(SQLModel, table=True):
         CheckConstraint(enum_check("op", Operation), name="op"),
         Index("ix_revision_entity_entity_id_seq", "entity", "entity_id", "seq"),
         Index("ix_revision_claim_id_seq", "claim_id", "seq"),
+        # An index, not a table constraint, so that a bulk import can build it at the end.
+        Index("uq_revision_hash", "hash", unique=True),
     )
 
     seq: int | None = Field(default=None, sa_type=SEQUENCE_TYPE, primary_key=True)
@@ -53,7 +55,7 @@ class Revision(SQLModel, table=True):
     before: str | None = Field(default=None, sa_type=Text)
     after: str | None = Field(default=None, sa_type=Text)
     prev_hash: str = Field(sa_type=String(64))
-    hash: str = Field(sa_type=String(64), unique=True)
+    hash: str = Field(sa_type=String(64))
 
 
 # ---- API models ------------------------------------------------------------------------
