@@ -84,7 +84,9 @@ def source_file(size: str) -> Path:
         if not made.exists():
             # Its lines say how long the import took (claims per minute): into the log.
             made_log = run(
-                [PY, "bench/make_archive.py", "--claims", str(CLAIMS[size])], True, 4 * 3600
+                [PY, "bench/make_archive.py", "--claims", str(CLAIMS[size])],
+                capture=True,
+                timeout=4 * 3600,
             )
             print(made_log, end="", flush=True)
         return made

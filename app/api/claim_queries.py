@@ -62,23 +62,11 @@ class ClaimFilterQuery(BaseModel):
     ] = None
 
     def filters(self) -> ClaimFilters:
-        return ClaimFilters(
-            q=self.q,
-            claimant=self.claimant,
-            accused=self.accused,
-            actor=self.actor_filter,
-            event=self.event,
-            verdict=self.verdict,
-            status=self.status,
-            stance=self.stance,
-            tag=self.tag,
-            language=self.language,
-            stated_from=self.stated_from,
-            stated_to=self.stated_to,
-            updated_since=self.updated_since,
-        )
+        # By alias, the fields are ClaimFilters' own ("actor" for actor_filter).
+        return ClaimFilters(**self.model_dump(by_alias=True, include=FILTER_FIELDS))
 
 
+FILTER_FIELDS = set(ClaimFilterQuery.model_fields)
 # Each route has always documented sort (and the page) before the filters, and listed
 # the filters' problems first: pydantic puts the fields of the last base first, and
 # ``reported_first`` orders the problems.
