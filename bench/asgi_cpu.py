@@ -10,6 +10,8 @@ figures of record come from ``make bench``.
         [--profile dossier] [--cold]
 
 The scenario parameters are those bench/prepare.py chooses (the same URLs as the suite).
+``--profile`` prints the 25 costliest functions by own time; SORT=cumtime and TOP=n in the
+environment change that.
 """
 
 from __future__ import annotations
@@ -112,7 +114,9 @@ async def measure(apps: dict[str, Any], paths: dict[str, str], calls: int, profi
             cpu[server] = (time.process_time() - started) / n * 1000
             if profiler:
                 profiler.disable()
-                pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+                pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(
+                    int(os.environ.get("TOP", "25"))
+                )
             line.append(f"{server} {cpu[server]:7.3f} ms")
         if "floor" in cpu:
             line.append(f"x floor {cpu['floor'] / cpu['contested']:.2f}")

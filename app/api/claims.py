@@ -11,10 +11,10 @@ from app.api.claim_queries import ListQuery
 from app.api.deps import (
     Contributor,
     ExpectedVersion,
-    Reader,
     UnitOfWork,
     etag,
     page_limit,
+    reading,
 )
 from app.api.json_body import JSONBody, page_body
 from app.api.routing import RetryingRoute
@@ -25,16 +25,17 @@ router = APIRouter(prefix="/v1/claims", tags=["claims"], route_class=RetryingRou
 
 
 @query.get(router, "", operation_id="listClaims", response_model=ClaimPage)
-async def list_claims(request: Request, conn: Reader, params: ListQuery) -> Response:
+async def list_claims(request: Request, params: ListQuery) -> Response:
     """Claims matching every filter given, newest statement first by default."""
-    items, next_cursor = claim_list.list_claims(
-        conn, params.filters(), params.sort, page_limit(params.limit), params.cursor
-    )
+    with reading(request) as conn:
+        items, next_cursor = claim_list.list_claims(
+            conn, params.filters(), params.sort, page_limit(params.limit), params.cursor
+        )
     return page_body(request, items, next_cursor)
 
 
 @router.get("/{claim_id}", operation_id="getClaim", response_model=ClaimDossier)
-async def get_claim(claim_id: uuid.UUID, conn: Reader) -> Response:
+async def get_claim(claim_id: uuid.UUID, request: Request) -> Response:
     """The dossier: the claim, who is accused, every response (threaded by in_reply_to),
     evidence grouped by bearing, the verdict, the dispute status and the evidence balance.
 
@@ -47,7 +48,8 @@ async def get_claim(claim_id: uuid.UUID, conn: Reader) -> Response:
     else 0.5), with R A 1.0, B 0.8, C 0.6, D 0.4, E 0.2, F 0.3 and C 1 1.0, 2 0.8,
     3 0.6, 4 0.4, 5 0.1, 6 0.3; balance = (support - refute) / (support + refute + 1).
     """
-    found = dossier.get_dossier(conn, claim_id)
+    with reading(request) as conn:
+        found = dossier.get_dossier(conn, claim_id)
     return JSONBody(found, headers={"ETag": etag(found["version"])})
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api import query
-from app.api.deps import Cursor, Limit, Reader, page_limit
+from app.api.deps import Cursor, Limit, page_limit, reading
 from app.api.json_body import page_body
 from app.api.query import query_model
 from app.models.search import SearchPage, SearchType
@@ -38,13 +38,13 @@ class SearchParams(BaseModel):
 @query.get(router, "/v1/search", operation_id="search", response_model=SearchPage)
 async def search_everything(
     request: Request,
-    conn: Reader,
     params: Annotated[SearchParams, query_model(SearchParams)],
 ) -> Response:
     """Claims (proposition, quote, translation), responses (quote, translation), actors
     (name and aliases), events and sources (titles) matching every word, best first."""
     kinds = [t.value for t in params.type] if params.type else None
-    items, next_cursor = search.search(
-        conn, params.q, kinds, page_limit(params.limit), params.cursor
-    )
+    with reading(request) as conn:
+        items, next_cursor = search.search(
+            conn, params.q, kinds, page_limit(params.limit), params.cursor
+        )
     return page_body(request, items, next_cursor)

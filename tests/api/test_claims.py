@@ -428,6 +428,26 @@ def test_cursor_reused_with_other_filters_is_400(client, cast):
     assert other_sort.status_code == 400
 
 
+def test_the_next_link_keeps_the_query_as_written_and_replaces_the_cursor(client, cast):
+    for i in range(3):
+        make_claim(client, cast, "fsb", ["ktj"], proposition=f"Claim {i}")
+    query = "claimant=%66sb&limit=1"  # "fsb", encoded as this client chose to
+    first = client.get(f"/v1/claims?{query}")
+    cursor = first.json()["next_cursor"]
+    assert first.headers["Link"] == (
+        f'<http://testserver/v1/claims?{query}&cursor={cursor}>; rel="next"'
+    )
+    # A cursor, even with its name percent-encoded, is replaced rather than repeated.
+    second = client.get(f"/v1/claims?curs%6Fr={cursor}&{query}")
+    link = second.headers["Link"]
+    assert link.count("cursor=") == 1 and "curs%6Fr" not in link
+    third = client.get(link[1 : link.index(">")])
+    pages = [first, second, third]
+    names = [page.json()["items"][0]["proposition"] for page in pages]
+    assert sorted(names) == ["Claim 0", "Claim 1", "Claim 2"]
+    assert third.json()["next_cursor"] is None and "Link" not in third.headers
+
+
 def test_dossier_threads_responses_and_groups_evidence(client, cast):
     claim = make_claim(client, cast, "fsb", ["ktj"])
     denial = make_response(client, cast, claim["id"], "ktj", "denies", stated_on="2020-10-16")

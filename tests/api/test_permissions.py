@@ -187,6 +187,12 @@ def test_reads_are_public(client, world, path):
     assert response.headers["content-type"] == MEDIA_TYPES.get(path, "application/json")
 
 
+@pytest.mark.parametrize("path", READS)
+def test_a_bad_key_is_401_on_public_reads_too(client, world, path):
+    bad = {"Authorization": "Bearer ctd_deadbeef_nope"}
+    assert_problem(read(client, path, world, bad), 401)
+
+
 @contextmanager
 def client_of(app):
     with TestClient(app, raise_server_exceptions=False) as private:
