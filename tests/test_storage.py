@@ -69,6 +69,22 @@ def test_writers_begin_immediate_and_readers_do_not(sqlite_db):
     assert statements[:1] == ["BEGIN IMMEDIATE"]
 
 
+def test_a_read_nobody_watches_is_one_snapshot_too(sqlite_db):
+    # Unwatched, BEGIN goes to the driver's connection itself rather than through
+    # SQLAlchemy: the read must still be one transaction, blind to later commits.
+    with sqlite_db.write.begin() as writer:
+        writer.execute(text("CREATE TABLE seen (x INTEGER)"))
+    assert not sqlite_db.read.dispatch.before_cursor_execute
+    with sqlite_db.reading() as conn:
+        assert conn.connection.dbapi_connection.in_transaction
+        assert conn.execute(text("SELECT count(*) FROM seen")).scalar() == 0
+        with sqlite_db.write.begin() as writer:
+            writer.execute(text("INSERT INTO seen VALUES (1)"))
+        assert conn.execute(text("SELECT count(*) FROM seen")).scalar() == 0
+    with sqlite_db.reading() as conn:
+        assert conn.execute(text("SELECT count(*) FROM seen")).scalar() == 1
+
+
 def test_foreign_keys_are_enforced(sqlite_db, tmp_path):
     migrations.upgrade(sqlite_db.url)
     with pytest.raises(Exception, match="FOREIGN KEY"), sqlite_db.write.begin() as conn:

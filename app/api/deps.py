@@ -62,9 +62,10 @@ def reading(request: Request) -> Iterator[Connection]:
     Reads are public unless CONTESTED_PUBLIC_READ=false.
 
     For the reads dashboards poll (the claim list, dossiers, search, timelines), whose
-    whole answer costs a few tenths of a millisecond: solving ``Reader`` and the caller
-    as two dependencies per request (an async generator, exited through FastAPI's exit
-    stack) cost about an eighth of that (docs/benchmarks.md).
+    whole answer costs well under a millisecond of CPU: solving ``Reader`` and the
+    caller as two dependencies per request (an async generator, exited through FastAPI's
+    exit stack) was a large part of the tenth that this and the Link below saved
+    (docs/benchmarks.md, change 12).
     """
     principal = caller(request)
     if not request.app.state.settings.public_read:
@@ -176,12 +177,13 @@ def page_limit(limit: int | None) -> int:
 
 def next_link(request: Request, next_cursor: str) -> str:
     """``Link`` header value pointing at the next page, keeping every other parameter as
-    the client wrote it (re-encoding the whole query cost a tenth of a filtered page)."""
+    the client wrote it (parsing and re-encoding it took a few percent of a filtered
+    page's CPU)."""
     query = request.scope["query_string"].decode("latin-1")
     kept = [part for part in query.split("&") if part and _name(part) != "cursor"]
     kept.append(f"cursor={quote(next_cursor, safe='')}")
-    url = request.url.replace(query="&".join(kept))
-    return f'<{url}>; rel="next"'
+    base = str(request.url).partition("?")[0]
+    return f'<{base}?{"&".join(kept)}>; rel="next"'
 
 
 def _name(part: str) -> str:
