@@ -62,10 +62,9 @@ def reading(request: Request) -> Iterator[Connection]:
     Reads are public unless CONTESTED_PUBLIC_READ=false.
 
     For the reads dashboards poll (the claim list, dossiers, search, timelines), whose
-    whole answer costs well under a millisecond of CPU: solving ``Reader`` and the
-    caller as two dependencies per request (an async generator, exited through FastAPI's
-    exit stack) was a large part of the tenth that this and the Link below saved
-    (docs/benchmarks.md, change 12).
+    whole answer takes well under a millisecond of CPU: solving ``Reader`` and the
+    caller as two dependencies (an async generator, exited through FastAPI's exit
+    stack) took several percent of it (docs/benchmarks.md, change 12).
     """
     principal = caller(request)
     if not request.app.state.settings.public_read:
