@@ -4,9 +4,10 @@
 
 Checks, and prints a line for each: the schema (tables, indexes, triggers), the claims'
 derived columns (dispute status, first response, lag, support, refute, balance, sort
-date), the search documents (kind, row, title, body, terms), the number of revisions of
-each kind and operation, and that the full-text index of the first agrees with its
-documents (FTS5 integrity-check). Exits 1 on the first difference.
+date, verdict rating), what the accused rows copy from their claims, the search
+documents (kind, row, title, body, terms), the number of revisions of each kind and
+operation, and that the full-text index of the first agrees with its documents (FTS5
+integrity-check). Exits 1 on the first difference.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ QUERIES = {
     "schema": "SELECT type, name, sql FROM sqlite_master ORDER BY type, name",
     "derived columns": (
         "SELECT id, dispute_status, first_response_on, response_lag_days, "
-        "round(support, 9), round(refute, 9), round(balance, 9), sort_date FROM claim ORDER BY id"
+        "round(support, 9), round(refute, 9), round(balance, 9), sort_date, verdict_rating "
+        "FROM claim ORDER BY id"
+    ),
+    "accused rows": (
+        "SELECT claim_id, actor_id, position, sort_date, dispute_status, live FROM claim_accused "
+        "ORDER BY claim_id, actor_id"
     ),
     "search documents": (
         "SELECT kind, entity_id, title, body, terms FROM search_document ORDER BY kind, entity_id"

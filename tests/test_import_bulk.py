@@ -360,3 +360,55 @@ def test_a_reader_that_holds_the_file_after_the_load_does_not_fail_it(
     probe.close()
     assert journal_mode(own_file) == "wal"
     assert export(own_file) == first
+
+
+def test_a_claim_on_two_lines_of_a_bulk_load_keeps_its_copies_right(seeded, sqlite_only, client):
+    """A bulk load writes a claim's copies (its verdict's rating, and its sort date,
+    dispute status and liveness in its accused rows) without the triggers that keep them;
+    a claim a later line rewrites, with another verdict and date, still ends
+    with copies that agree with it, as the verdict and accused filters show."""
+    lines = export(seeded).splitlines(keepends=True)
+    claims = [json.loads(line) for line in lines if b'"type":"claim"' in line]
+    claim = next(c for c in claims if c["accused"] and c["deleted_at"] is None)
+    accused = claim["accused"][0]
+    verdict = claim["verdict"] or {
+        "id": "0190f1d2-0000-7000-8000-00000000abcd",
+        "rationale": None,
+        "reviewed_by": None,
+        "reviewed_at": None,
+        "version": 0,
+        "created_at": claim["created_at"],
+        "updated_at": claim["created_at"],
+        "deleted_at": None,
+    }
+    rating = "misleading" if verdict.get("rating") == "refuted" else "refuted"
+    rewritten = {
+        **claim,
+        "version": claim["version"] + 1,
+        "stated_on": "1999-03-04",
+        "stated_on_precision": "day",
+        "verdict": {**verdict, "rating": rating, "version": verdict["version"] + 1},
+    }
+    empty(seeded)
+    rewrite = json.dumps(rewritten).encode() + b"\n"
+    report = load(seeded, b"".join(lines) + rewrite, batch_lines=9, bulk=True)
+    assert report.error_count == 0, report.errors
+    assert report.counts["claim"]["updated"] == 1
+
+    def listed(**params: str) -> set[str]:
+        found = client.get("/v1/claims", params={"limit": 200, **params})
+        assert found.status_code == 200, found.text
+        return {c["id"] for c in found.json()["items"]}
+
+    assert claim["id"] in listed(verdict=rating)
+    assert claim["id"] not in listed(verdict=verdict.get("rating", "unassessed"))
+    assert claim["id"] in listed(accused=accused, stated_from="1999-01-01", stated_to="1999-12-31")
+    assert claim["id"] not in listed(accused=accused, stated_from="2000-01-01")
+    with seeded.reading() as conn:
+        stale = conn.exec_driver_sql(
+            "SELECT count(*) FROM claim_accused JOIN claim ON claim.id = claim_accused.claim_id "
+            "WHERE claim_accused.sort_date IS NOT claim.sort_date "
+            "OR claim_accused.dispute_status IS NOT claim.dispute_status "
+            "OR claim_accused.live IS NOT (claim.deleted_at IS NULL)"
+        ).scalar_one()
+        assert stale == 0

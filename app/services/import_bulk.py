@@ -4,13 +4,14 @@ An index kept up to date row by row costs a B-tree insert at a random place for 
 row, and the search index's triggers an FTS5 update per document; built once after the
 load, from rows already in place, each costs a sort. So when every table the import
 writes is empty, the import runs in one transaction that drops the tables' non-unique
-indexes and the search index's triggers, loads the file (each batch of lines in a
-savepoint, so that a batch refused by a constraint is undone alone), then computes the
-claims' derived figures, creates the indexes again, rebuilds the FTS5 index and
-restores the triggers, and commits. SQLite's DDL is transactional: other connections
-never see the tables without their indexes, and a load that fails or is killed rolls
-back to the empty tables it started from. The unique indexes stay, as the import's
-checks and the database's constraints rely on them; all but the revisions' hashes.
+indexes, the search index's triggers and the triggers that copy a claim's values into
+other rows, loads the file (each batch of lines in a savepoint, so that a batch refused
+by a constraint is undone alone), then creates the indexes again, sets the copies,
+computes the claims' derived figures, rebuilds the FTS5 index and restores the
+triggers, and commits. SQLite's DDL is transactional: other connections never see the
+tables without their indexes, and a load that fails or is killed rolls back to the
+empty tables it started from. The unique indexes stay, as the import's checks and the
+database's constraints rely on them; all but the revisions' hashes.
 
 When the importing connection has the file to itself, the load also leaves write-ahead
 logging for a rollback journal (``alone``). In WAL mode one transaction's every page
@@ -51,6 +52,24 @@ TABLES = (
 # deleting rows keeps its history).
 LOADED = TABLES[:-1]
 FTS_REBUILD = "INSERT INTO search_fts(search_fts) VALUES ('rebuild')"
+# Triggers that copy a claim's values into other rows, row by row: a claim's verdict
+# rating from its verdict, and its sort date, dispute status and liveness into its
+# accused rows. The import writes the copies itself; for the rows a load rewrites (a
+# record on two lines), each statement sets again what its trigger would have set, over
+# every row at once, before the triggers are back.
+COPIES = {
+    "verdict_copies_rating": (
+        "UPDATE claim SET verdict_rating = verdict.rating FROM verdict "
+        "WHERE verdict.claim_id = claim.id AND claim.verdict_rating IS NOT verdict.rating"
+    ),
+    "claim_accused_copies_claim": (
+        "UPDATE claim_accused SET sort_date = claim.sort_date, "
+        "dispute_status = claim.dispute_status, live = (claim.deleted_at IS NULL) FROM claim "
+        "WHERE claim.id = claim_accused.claim_id AND (claim_accused.sort_date IS NOT "
+        "claim.sort_date OR claim_accused.dispute_status IS NOT claim.dispute_status "
+        "OR claim_accused.live IS NOT (claim.deleted_at IS NULL))"
+    ),
+}
 FTS_INSERT = "search_document_ai"  # the search index's insert trigger
 CLAIM_CHUNK = 500
 # Unique indexes that no check of the import reads, dropped and built again like the
@@ -108,7 +127,11 @@ def bulk_load(conn: Connection) -> Iterator[None]:
     """Inside ``conn``'s transaction: the indexes and triggers are gone while the body
     loads, and back, built over every row, when it has loaded without an error."""
     indexes = _schema(conn, "index")
-    triggers = [(name, sql) for name, sql in _schema(conn, "trigger") if "search_fts" in sql]
+    triggers = [
+        (name, sql)
+        for name, sql in _schema(conn, "trigger")
+        if "search_fts" in sql or name in COPIES
+    ]
     for name, _ in indexes:
         conn.exec_driver_sql(f"DROP INDEX {name}")
     for name, _ in triggers:
@@ -116,6 +139,9 @@ def bulk_load(conn: Connection) -> Iterator[None]:
     yield
     for _, sql in indexes:
         conn.exec_driver_sql(sql)
+    for name, _ in triggers:
+        if name in COPIES:
+            conn.exec_driver_sql(COPIES[name])
     _refresh_every_claim(conn)
     tallies.rebuild(conn)  # the stats counts, from every claim at once
     conn.exec_driver_sql(FTS_REBUILD)

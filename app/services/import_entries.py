@@ -59,6 +59,9 @@ DATES = {
     "evidence": ("dated_on",),
 }
 SEARCHED = ("actor", "event", "source", "claim", "response")
+# What each accused row copies from its claim (database triggers keep the copies; an
+# import writes them too, so that a bulk load can do without the trigger).
+CLAIM_COPIES = ("sort_date", "dispute_status", "live")
 # Columns a new row gets that an update leaves as they are: who created it, and the
 # claim's derived figures (recomputed once its responses and evidence are stored).
 INSERT_ONLY = {
@@ -178,9 +181,12 @@ def _link_items(type_: str, model: Any) -> dict[str, list[Any]]:
 
 
 def _link_rows(
-    dialect_name: str, link: LinkSpec, owner: Any, items: list[Any]
+    dialect_name: str, link: LinkSpec, owner: Any, items: list[Any], claim: tuple[Any, ...]
 ) -> list[tuple[Any, ...]]:
-    """Rows of a link table, in the column order of link_columns."""
+    """Rows of a link table, in the column order of link_columns (``claim``: what an
+    accused row copies from its claim)."""
+    if link.name == "accused":
+        return [(owner, driver_id(dialect_name, item), i, *claim) for i, item in enumerate(items)]
     if link.name == "tags":
         return [(owner, tag) for tag in items]
     if link.name == "aliases":
@@ -194,6 +200,8 @@ def _link_rows(
 
 
 def link_columns(link: LinkSpec) -> tuple[str, ...]:
+    if link.name == "accused":
+        return (link.owner, *link.values, "position", *CLAIM_COPIES)
     if link.name == "tags":
         return (link.owner, "tag")
     if link.name == "aliases":
@@ -348,6 +356,10 @@ def normalise(
             process = _processors(dialect_name, spec.table)[column]
             row[column] = values[column] if process is None else process(values[column])
     row.update(_insert_only(type_))
+    copied: tuple[Any, ...] = ()
+    if verdict is not None:
+        row["verdict_rating"] = verdict[0]["rating"]  # as the verdict's trigger copies it
+        copied = (row["sort_date"], row["dispute_status"], row["deleted_at"] is None)
     refs: list[tuple[str, str, Any]] = []
     for name, target in REFERENCES.get(type_, ()):
         found = items.get(name)
@@ -364,7 +376,7 @@ def normalise(
         uid=record["id"],
         row=row,
         links={
-            link.name: _link_rows(dialect_name, link, row["id"], items[link.name])
+            link.name: _link_rows(dialect_name, link, row["id"], items[link.name], copied)
             for link in spec.links
         },
         refs=refs,

@@ -72,10 +72,12 @@ VERBS = ("imported", "updated", "unchanged")
 CREATE, UPDATE, DELETE, RESTORE = (op.value for op in Operation)
 UNIQUE = {"actor": "slug", "event": "slug", "source": "url_normalized"}
 # Columns an update leaves as they are (who created the row; the claim's derived figures,
-# recomputed from its responses and evidence).
+# recomputed from its responses and evidence, and its verdict's rating, which the
+# verdict's own writes copy).
 KEPT_ON_UPDATE = {
     "id",
     "created_by",
+    "verdict_rating",
     "dispute_status",
     "first_response_on",
     "response_lag_days",
