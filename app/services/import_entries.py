@@ -16,15 +16,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache, partial
 from itertools import islice
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table
+from sqlalchemy import Date, Table, Uuid
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from app.models.common import UNDATED, default_precision, new_id
+from app.models.common import UNDATED, UTCDateTime, default_precision, new_id
 from app.services import history
 from app.services.export import BY_TYPE, EXPORTED_TYPES, FORMAT, FORMAT_VERSION, LinkSpec
 from app.services.history import canonical, plain
@@ -146,6 +146,25 @@ def driver_id(dialect_name: str, value: uuid.UUID | str) -> Any:
     return uid.hex if dialect_name == "sqlite" else uid
 
 
+# Ids and dates other records name recur (the actors accused, the sources cited, the
+# claim a response answers): their text and driver forms are kept for this many.
+REPEATED = 1 << 16
+
+
+@lru_cache(maxsize=REPEATED)
+def _id_text(number: int) -> tuple[str, str]:
+    """A UUID's text and 32 hex digits, from its number (keyed by the int, whose hash and
+    equality are the interpreter's own, not the UUID class's Python methods)."""
+    digits = f"{number:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}", digits
+
+
+def _reference(dialect_name: str, value: uuid.UUID) -> tuple[str, Any]:
+    """A UUID another row names, as text (records, snapshots) and as the driver takes it."""
+    text, digits = _id_text(value.int)
+    return text, digits if dialect_name == "sqlite" else value
+
+
 def as_uuid(value: Any) -> uuid.UUID:
     """A driver id (hex text on SQLite, a UUID on PostgreSQL) as a UUID."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
@@ -186,17 +205,19 @@ def _link_rows(
     """Rows of a link table, in the column order of link_columns (``claim``: what an
     accused row copies from its claim)."""
     if link.name == "accused":
-        return [(owner, driver_id(dialect_name, item), i, *claim) for i, item in enumerate(items)]
+        return [
+            (owner, _reference(dialect_name, item)[1], i, *claim) for i, item in enumerate(items)
+        ]
     if link.name == "tags":
         return [(owner, tag) for tag in items]
     if link.name == "aliases":
         return [(owner, alias, alias.casefold(), i) for i, alias in enumerate(items)]
     if isinstance(items[0] if items else None, dict):
         return [
-            (owner, driver_id(dialect_name, item["source_id"]), item["locator"], i)
+            (owner, _reference(dialect_name, item["source_id"])[1], item["locator"], i)
             for i, item in enumerate(items)
         ]
-    return [(owner, driver_id(dialect_name, item), i) for i, item in enumerate(items)]
+    return [(owner, _reference(dialect_name, item)[1], i) for i, item in enumerate(items)]
 
 
 def link_columns(link: LinkSpec) -> tuple[str, ...]:
@@ -209,10 +230,12 @@ def link_columns(link: LinkSpec) -> tuple[str, ...]:
     return (link.owner, *link.values, "position")
 
 
-def _plain_item(item: Any) -> Any:
+def _plain_item(dialect_name: str, item: Any) -> Any:
+    if isinstance(item, uuid.UUID):
+        return _reference(dialect_name, item)[0]
     if isinstance(item, dict):
-        return {k: plain(v) for k, v in item.items()}
-    return plain(item)
+        return {k: _plain_item(dialect_name, v) for k, v in item.items()}
+    return item  # text
 
 
 def _join(*parts: str | None) -> str:
@@ -257,12 +280,40 @@ def _verdict(dialect_name: str, claim_id: uuid.UUID, model: Any, created: dateti
     return record, driver_row(dialect_name, spec.table, values), after
 
 
+# A value's JSON form (as records and snapshots hold it) and driver form.
+Forms = Callable[[Any], tuple[Any, Any]]
+
+
+def _forms(process: Callable[[Any], Any] | None) -> Forms:
+    def forms(value: Any) -> tuple[Any, Any]:
+        return plain(value), value if process is None else process(value)
+
+    return forms
+
+
 @cache
-def _columns(dialect_name: str, type_: str) -> list[tuple[str, str, Any]]:
-    """(record key, column, bind processor) of each field of a record type."""
+def _columns(dialect_name: str, type_: str) -> list[tuple[str, str, Any, Forms]]:
+    """(record key, column, bind processor, forms) of each field of a record type. The
+    forms of a timestamp skip the column's conversion to UTC (done before), and those of
+    an id another row names or of a date are remembered (they recur)."""
     spec = BY_TYPE[type_]
+    dialect = dialect_of(dialect_name)
     processors = _processors(dialect_name, spec.table)
-    return [(key, column, processors[column]) for key, column in spec.fields]
+    found = []
+    for key, column in spec.fields:
+        kind = spec.table.c[column].type
+        process = processors[column]
+        if isinstance(kind, UTCDateTime):
+            impl = dialect.type_descriptor(kind.impl_instance)
+            forms = _forms(impl._cached_bind_processor(dialect))
+        elif isinstance(kind, Uuid) and column != "id":
+            forms = partial(_reference, dialect_name)
+        elif isinstance(kind, Date):
+            forms = lru_cache(maxsize=REPEATED)(_forms(process))
+        else:
+            forms = _forms(process)
+        found.append((key, column, process, forms))
+    return found
 
 
 @cache
@@ -282,7 +333,7 @@ def _fields(
     values: dict[str, Any] = {}
     record: dict[str, Any] = {"type": type_}
     row: dict[str, Any] = {}
-    for key, column, process in _columns(dialect_name, type_):
+    for key, column, process, forms in _columns(dialect_name, type_):
         value = fields[key]
         if value is None or type(value) in _AS_IS:
             values[column] = record[key] = value
@@ -296,8 +347,7 @@ def _fields(
         if isinstance(value, datetime):
             value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         values[column] = value
-        record[key] = plain(value)
-        row[column] = value if process is None else process(value)
+        record[key], row[column] = forms(value)
     for name in DATES.get(type_, ()):
         column = f"{name}_precision"
         precision = default_precision(values[name], values[column])
@@ -313,7 +363,7 @@ def normalise(
     values, record, row = _fields(dialect_name, type_, model.__dict__)
     items = _link_items(type_, model)
     for link in spec.links:
-        record[link.name] = [_plain_item(item) for item in items[link.name]]
+        record[link.name] = [_plain_item(dialect_name, item) for item in items[link.name]]
     problem = None
     if type_ == "source":
         url = values["url"]
@@ -364,7 +414,7 @@ def normalise(
     for name, target in REFERENCES.get(type_, ()):
         found = items.get(name)
         refs.extend(
-            (name, target, driver_id(dialect_name, ref))
+            (name, target, _reference(dialect_name, ref)[1])
             for ref in _refs(found if found is not None else getattr(model, name))
         )
     claim_uid = record["id"] if type_ == "claim" else record.get("claim")
