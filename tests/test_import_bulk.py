@@ -135,6 +135,36 @@ def test_a_bulk_load_builds_the_revision_hash_index_at_the_end(seeded, sqlite_on
         conn.exec_driver_sql(DUPLICATE_HASH)
 
 
+def test_a_bulk_load_writes_the_derived_figures_before_indexing_their_tables(
+    seeded, sqlite_only, monkeypatch
+):
+    """The claims' derived figures (and their copies in the accused rows) are written
+    while the claim and accused tables have only their unique indexes and no copying
+    trigger: their other indexes are built after, not updated row by row."""
+    first = export(seeded)
+    before = schema(seeded)
+    empty(seeded)
+    present: list[set[str]] = []
+    refresh = import_bulk._refresh_every_claim
+
+    def watched_refresh(conn: Any) -> None:
+        present.append(
+            set(
+                conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE tbl_name IN ('claim', 'claim_accused') "
+                    "AND type IN ('index', 'trigger') AND name NOT LIKE 'sqlite_autoindex%'"
+                ).scalars()
+            )
+        )
+        refresh(conn)
+
+    monkeypatch.setattr(import_bulk, "_refresh_every_claim", watched_refresh)
+    assert load(seeded, first, batch_lines=9, bulk=True).error_count == 0
+    assert present == [set()]
+    assert schema(seeded) == before
+    assert export(seeded) == first
+
+
 def test_a_bulk_load_that_fails_leaves_the_empty_tables_it_found(seeded, sqlite_only, monkeypatch):
     first = export(seeded)
     before = schema(seeded)

@@ -6,12 +6,13 @@ load, from rows already in place, each costs a sort. So when every table the imp
 writes is empty, the import runs in one transaction that drops the tables' non-unique
 indexes, the search index's triggers and the triggers that copy a claim's values into
 other rows, loads the file (each batch of lines in a savepoint, so that a batch refused
-by a constraint is undone alone), then creates the indexes again, sets the copies,
-computes the claims' derived figures, rebuilds the FTS5 index and restores the
-triggers, and commits. SQLite's DDL is transactional: other connections never see the
-tables without their indexes, and a load that fails or is killed rolls back to the
-empty tables it started from. The unique indexes stay, as the import's checks and the
-database's constraints rely on them; all but the revisions' hashes.
+by a constraint is undone alone), then creates the indexes again, computes the claims'
+derived figures and sets the copies (before the indexes of the tables they go to, so
+that those are built once rather than updated row by row), rebuilds the FTS5 index and
+restores the triggers, and commits. SQLite's DDL is transactional: other connections
+never see the tables without their indexes, and a load that fails or is killed rolls
+back to the empty tables it started from. The unique indexes stay, as the import's
+checks and the database's constraints rely on them; all but the revisions' hashes.
 
 When the importing connection has the file to itself, the load also leaves write-ahead
 logging for a rollback journal (``alone``). In WAL mode one transaction's every page
@@ -54,22 +55,30 @@ LOADED = TABLES[:-1]
 FTS_REBUILD = "INSERT INTO search_fts(search_fts) VALUES ('rebuild')"
 # Triggers that copy a claim's values into other rows, row by row: a claim's verdict
 # rating from its verdict, and its sort date, dispute status and liveness into its
-# accused rows. The import writes the copies itself; for the rows a load rewrites (a
-# record on two lines), each statement sets again what its trigger would have set, over
-# every row at once, before the triggers are back.
+# accused rows. The import writes the copies as it loads; once the claims' derived
+# figures are in, one statement per copy sets what the triggers would have set, over
+# every row at once (most accused rows, as their claim's dispute status has changed;
+# a claim's rating, only for a claim on two lines of the file).
+_RATING = (
+    "UPDATE claim SET verdict_rating = verdict.rating FROM verdict "
+    "WHERE verdict.claim_id = claim.id AND claim.verdict_rating IS NOT verdict.rating"
+)
+_ACCUSED = (
+    "UPDATE claim_accused SET sort_date = claim.sort_date, "
+    "dispute_status = claim.dispute_status, live = (claim.deleted_at IS NULL) FROM claim "
+    "WHERE claim.id = claim_accused.claim_id AND (claim_accused.sort_date IS NOT "
+    "claim.sort_date OR claim_accused.dispute_status IS NOT claim.dispute_status "
+    "OR claim_accused.live IS NOT (claim.deleted_at IS NULL))"
+)
 COPIES = {
-    "verdict_copies_rating": (
-        "UPDATE claim SET verdict_rating = verdict.rating FROM verdict "
-        "WHERE verdict.claim_id = claim.id AND claim.verdict_rating IS NOT verdict.rating"
-    ),
-    "claim_accused_copies_claim": (
-        "UPDATE claim_accused SET sort_date = claim.sort_date, "
-        "dispute_status = claim.dispute_status, live = (claim.deleted_at IS NULL) FROM claim "
-        "WHERE claim.id = claim_accused.claim_id AND (claim_accused.sort_date IS NOT "
-        "claim.sort_date OR claim_accused.dispute_status IS NOT claim.dispute_status "
-        "OR claim_accused.live IS NOT (claim.deleted_at IS NULL))"
-    ),
+    "verdict_copies_rating": _RATING,
+    "verdict_updates_rating": _RATING,
+    "claim_accused_copies_claim": _ACCUSED,
+    "claim_updates_claim_accused": _ACCUSED,
 }
+# The tables the claims' derived figures and their copies are written to: their indexes
+# are built after those writes, not updated row by row by them.
+DERIVED_INTO = ("claim", "claim_accused")
 FTS_INSERT = "search_document_ai"  # the search index's insert trigger
 CLAIM_CHUNK = 500
 # Unique indexes that no check of the import reads, dropped and built again like the
@@ -109,12 +118,14 @@ def alone(conn: Connection) -> Iterator[bool]:
                 driver.execute("PRAGMA journal_mode=WAL")
 
 
-def _schema(conn: Connection, type_: str) -> list[tuple[str, str]]:
+def _schema(conn: Connection, type_: str) -> list[tuple[str, str, str]]:
+    """(name, table, SQL) of the tables' indexes or triggers, but the unique indexes kept."""
     marks = ", ".join("?" * len(TABLES))
     return [
-        (name, sql)
-        for name, sql in conn.exec_driver_sql(
-            f"SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name IN ({marks}) "
+        (name, table, sql)
+        for name, table, sql in conn.exec_driver_sql(
+            "SELECT name, tbl_name, sql FROM sqlite_master "
+            f"WHERE type = ? AND tbl_name IN ({marks}) "
             "AND sql IS NOT NULL ORDER BY name",
             (type_, *TABLES),
         )
@@ -129,20 +140,23 @@ def bulk_load(conn: Connection) -> Iterator[None]:
     indexes = _schema(conn, "index")
     triggers = [
         (name, sql)
-        for name, sql in _schema(conn, "trigger")
+        for name, _, sql in _schema(conn, "trigger")
         if "search_fts" in sql or name in COPIES
     ]
-    for name, _ in indexes:
+    for name, _, _ in indexes:
         conn.exec_driver_sql(f"DROP INDEX {name}")
     for name, _ in triggers:
         conn.exec_driver_sql(f"DROP TRIGGER {name}")
     yield
-    for _, sql in indexes:
-        conn.exec_driver_sql(sql)
-    for name, _ in triggers:
-        if name in COPIES:
-            conn.exec_driver_sql(COPIES[name])
+    for _, table, sql in indexes:
+        if table not in DERIVED_INTO:
+            conn.exec_driver_sql(sql)
     _refresh_every_claim(conn)
+    for sql in dict.fromkeys(COPIES[name] for name, _ in triggers if name in COPIES):
+        conn.exec_driver_sql(sql)
+    for _, table, sql in indexes:
+        if table in DERIVED_INTO:
+            conn.exec_driver_sql(sql)
     tallies.rebuild(conn)  # the stats counts, from every claim at once
     conn.exec_driver_sql(FTS_REBUILD)
     for _, sql in triggers:
