@@ -6,8 +6,9 @@ Checks, and prints a line for each: the schema (tables, indexes, triggers), the 
 derived columns (dispute status, first response, lag, support, refute, balance, sort
 date, verdict rating), what the accused rows copy from their claims, the search
 documents (kind, row, title, body, terms), the number of revisions of each kind and
-operation, and that the full-text index of the first agrees with its documents (FTS5
-integrity-check). Exits 1 on the first difference.
+operation, the stats counters and each claim's stats keys, and that the full-text index
+of the first agrees with its documents (FTS5 integrity-check). Exits 1 on the first
+difference.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ QUERIES = {
         "SELECT kind, entity_id, title, body, terms FROM search_document ORDER BY kind, entity_id"
     ),
     "revisions": "SELECT entity, op, count(*) FROM revision GROUP BY 1, 2 ORDER BY 1, 2",
+    "stats counts": "SELECT dimension, key, claims, actor_id FROM tally ORDER BY 1, 2",
+    "claims' stats keys": "SELECT claim_id, keys FROM claim_tally ORDER BY claim_id",
 }
 
 

@@ -371,6 +371,31 @@ def test_random_writes_keep_the_counts_right(client, db, actors, seed):
     assert done["create"] and done["patch"] and done["respond"]
 
 
+def test_a_rebuild_stores_what_the_writes_kept(client, db, actors):
+    """``rebuild`` (its own pass over the rows on SQLite) stores the same keys for each
+    claim and the same counters as the writes kept, deleted claims and all."""
+    writer = Writer(client, actors, random.Random(3))
+    done = Counter(writer.step() for _ in range(40))
+    assert done["create"] and done["respond"]
+    first = make_claim(client, actors, "fsb", ["ktj", "hts"], stated_on="2020-10-15")
+    make_response(client, actors, first["id"], "ktj", "denies", stated_on="2020-10-20")
+    gone = make_claim(client, actors, "tass", ["russia"], stated_on="2019-01-01")
+    assert client.delete(f"/v1/claims/{gone['id']}", headers=actors).status_code == 204
+
+    def stored() -> tuple[set[Any], set[Any]]:
+        with db.reading() as conn:
+            keys = set(conn.execute(text("SELECT claim_id, keys FROM claim_tally")).all())
+            counters = set(conn.execute(text("SELECT * FROM tally WHERE claims <> 0")).all())
+        return keys, counters
+
+    on_write = stored()
+    assert len(on_write[0]) > 5
+    with db.write.begin() as conn:
+        tallies.rebuild(conn)
+    assert stored() == on_write
+    assert_counted(client, db)
+
+
 # ---- concurrent writers --------------------------------------------------------------------
 
 
