@@ -395,8 +395,8 @@ def test_a_reader_that_holds_the_file_after_the_load_does_not_fail_it(
 def test_a_claim_on_two_lines_of_a_bulk_load_keeps_its_copies_right(seeded, sqlite_only, client):
     """A bulk load writes a claim's copies (its verdict's rating, and its sort date,
     dispute status and liveness in its accused rows) without the triggers that keep them;
-    a claim a later line rewrites, with another verdict and date, still ends
-    with copies that agree with it, as the verdict and accused filters show."""
+    a claim that a later line rewrites, with another verdict and date, still ends with
+    copies that agree with it, as the verdict and accused filters show."""
     lines = export(seeded).splitlines(keepends=True)
     claims = [json.loads(line) for line in lines if b'"type":"claim"' in line]
     claim = next(c for c in claims if c["accused"] and c["deleted_at"] is None)
