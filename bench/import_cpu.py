@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import pickle
 import shutil
 import sys
@@ -102,5 +101,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("CONTESTED_LOG_LEVEL", "warning")
     main()
