@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from app.models import Claim, ClaimAccused, ClaimResponse, Evidence
 from app.services import balance as balance_rules
 from app.services.dispute import dispute, is_by_accused
+from app.services.prepared import driver_rows
 from app.services.statements import part_of_pairs
 
 CHUNK = 500
@@ -122,29 +123,19 @@ def _day(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
-def _rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
-    """The statement's rows as the driver gives them, read in one call: a Row object and
-    a fetch call per row cost more than the work done with the row here."""
-    result = conn.exec_driver_sql(sql, params)
-    try:
-        return list(result.cursor.fetchall())
-    finally:
-        result.close()
-
-
 def _refresh_sqlite(conn: Connection, chunk: list[str]) -> None:
     marks = ", ".join("?" * len(chunk))
     params = tuple(chunk)
     stated: dict[str, str | None] = dict(
-        _rows(conn, f"SELECT id, stated_on FROM claim WHERE id IN ({marks})", params)
+        driver_rows(conn, f"SELECT id, stated_on FROM claim WHERE id IN ({marks})", params)
     )
     accused: dict[str, set[str]] = defaultdict(set)
-    for claim_id, actor_id in _rows(
+    for claim_id, actor_id in driver_rows(
         conn, f"SELECT claim_id, actor_id FROM claim_accused WHERE claim_id IN ({marks})", params
     ):
         accused[claim_id].add(actor_id)
     answers: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
-    for claim_id, responder, stance, on in _rows(
+    for claim_id, responder, stance, on in driver_rows(
         conn,
         "SELECT claim_id, responder_id, stance, stated_on FROM claim_response "
         f"WHERE claim_id IN ({marks}) AND deleted_at IS NULL",
@@ -152,7 +143,7 @@ def _refresh_sqlite(conn: Connection, chunk: list[str]) -> None:
     ):
         answers[claim_id].append((responder, stance, on))
     items: dict[str, list[balance_rules.Item]] = defaultdict(list)
-    for claim_id, *item in _rows(
+    for claim_id, *item in driver_rows(
         conn,
         "SELECT claim_id, id, bearing, reliability, credibility, independent FROM evidence "
         f"WHERE claim_id IN ({marks}) AND deleted_at IS NULL",
@@ -164,7 +155,7 @@ def _refresh_sqlite(conn: Connection, chunk: list[str]) -> None:
     pairs: set[tuple[str, str]] = set()
     if subjects and objects:
         pairs = set(
-            _rows(
+            driver_rows(
                 conn,
                 "SELECT subject_id, object_id FROM actor_relation WHERE predicate = 'part_of' "
                 "AND deleted_at IS NULL "

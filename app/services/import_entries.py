@@ -29,6 +29,7 @@ from app.services import history
 from app.services.export import BY_TYPE, EXPORTED_TYPES, FORMAT, FORMAT_VERSION, LinkSpec
 from app.services.history import canonical, plain
 from app.services.import_records import RecordMeta, validate, validate_json
+from app.services.prepared import dashed
 from app.services.search import terms
 from app.services.urls import InvalidUrl, normalize_url
 
@@ -146,23 +147,16 @@ def driver_id(dialect_name: str, value: uuid.UUID | str) -> Any:
     return uid.hex if dialect_name == "sqlite" else uid
 
 
-# Ids and dates other records name recur (the actors accused, the sources cited, the
-# claim a response answers): their text and driver forms are kept for this many.
+# Dates that records name recur: their text and driver forms are kept for this many.
 REPEATED = 1 << 16
 
 
-@lru_cache(maxsize=REPEATED)
-def _id_text(number: int) -> tuple[str, str]:
-    """A UUID's text and 32 hex digits, from its number (keyed by the int, whose hash and
-    equality are the interpreter's own, not the UUID class's Python methods)."""
-    digits = f"{number:032x}"
-    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}", digits
-
-
-def _reference(dialect_name: str, value: uuid.UUID) -> tuple[str, Any]:
-    """A UUID another row names, as text (records, snapshots) and as the driver takes it."""
-    text, digits = _id_text(value.int)
-    return text, digits if dialect_name == "sqlite" else value
+def _reference(dialect_name: str, value: uuid.UUID) -> tuple[Any, Any]:
+    """A UUID another row names, as text (records, snapshots) and as the driver takes it.
+    Its 32 hex digits come from its number, and its text from them, remembered (``str``
+    and ``.hex`` of the UUID class each run Python code, and these ids recur)."""
+    digits = f"{value.int:032x}"
+    return dashed(digits), digits if dialect_name == "sqlite" else value
 
 
 def as_uuid(value: Any) -> uuid.UUID:
@@ -230,11 +224,11 @@ def link_columns(link: LinkSpec) -> tuple[str, ...]:
     return (link.owner, *link.values, "position")
 
 
-def _plain_item(dialect_name: str, item: Any) -> Any:
+def _plain_item(item: Any) -> Any:
     if isinstance(item, uuid.UUID):
-        return _reference(dialect_name, item)[0]
+        return dashed(f"{item.int:032x}")
     if isinstance(item, dict):
-        return {k: _plain_item(dialect_name, v) for k, v in item.items()}
+        return {k: _plain_item(v) for k, v in item.items()}
     return item  # text
 
 
@@ -363,7 +357,7 @@ def normalise(
     values, record, row = _fields(dialect_name, type_, model.__dict__)
     items = _link_items(type_, model)
     for link in spec.links:
-        record[link.name] = [_plain_item(dialect_name, item) for item in items[link.name]]
+        record[link.name] = [_plain_item(item) for item in items[link.name]]
     problem = None
     if type_ == "source":
         url = values["url"]

@@ -79,11 +79,24 @@ class Prepared:
             return bind.exec_driver_sql(sql, args).all()
 
 
+def driver_rows(conn: Connection, sql: str, params: Any = ()) -> list[Any]:
+    """The rows of a statement as the driver gives them (plain tuples), read in one call:
+    for passes over many rows, where a Row object and a fetch call per row cost more than
+    the work done with the row. The statement still goes through SQLAlchemy (its
+    listeners, its errors)."""
+    result = conn.exec_driver_sql(sql, params)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
 @lru_cache(maxsize=1 << 16)
-def _dashed(hex32: str | None) -> str | None:
+def dashed(hex32: str | None) -> str | None:
     """32 hex digits, as SQLite stores a UUID, in the dashed form the API shows.
 
-    Remembered: the actors, events and sources of one answer recur in the next.
+    Remembered: ids recur (the actors, events and sources of one answer in the next; the
+    actors, sources and claims that an import's records name).
     """
     if hex32 is None:
         return None
@@ -126,7 +139,7 @@ class Plain:
 
     def __init__(self, dialect_name: str) -> None:
         sqlite = dialect_name == "sqlite"
-        self.uuid = _dashed if sqlite else _same
+        self.uuid = dashed if sqlite else _same
         self.instant = _sqlite_instant if sqlite else _aware_instant
         self.flag = _flag if sqlite else _same
 

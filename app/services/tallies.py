@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 from app.models import Actor, Claim, ClaimAccused, Verdict
 from app.models.claim import DisputeStatus, Rating
 from app.models.tally import ClaimTally, Tally
+from app.services.prepared import driver_rows
 
 CLAIMS, STATUS, VERDICT, MONTH, CLAIMANT, ACCUSED, LAG = (
     "claims",
@@ -311,25 +312,26 @@ def _count_sqlite(conn: Connection, counts: dict[str, int]) -> None:
     stored as the 32 hex digits the keys name actors by, and dates as ISO text (a UUID
     and a date built per row cost more than the counting). Stores each claim's keys and
     adds them to ``counts``."""
-    driver: Any = conn.connection.dbapi_connection
     last = ""
     while True:
-        claims = driver.execute(
+        claims = driver_rows(
+            conn,
             "SELECT claim.id, claim.deleted_at, claim.dispute_status, verdict.rating, "
             "claim.claimant_id, claim.stated_on, claim.response_lag_days FROM claim "
             "JOIN verdict ON verdict.claim_id = claim.id WHERE claim.id > ? "
             "ORDER BY claim.id LIMIT ?",
             (last, CHUNK),
-        ).fetchall()
+        )
         if not claims:
             return
         last = claims[-1][0]
         ids = [row[0] for row in claims]
         accused: dict[str, list[str]] = defaultdict(list)
-        for claim_id, actor_id in driver.execute(
+        for claim_id, actor_id in driver_rows(
+            conn,
             "SELECT claim_id, actor_id FROM claim_accused "
             f"WHERE claim_id IN ({', '.join('?' * len(ids))})",
-            ids,
+            tuple(ids),
         ):
             accused[claim_id].append(actor_id)
         stored = []
@@ -341,7 +343,8 @@ def _count_sqlite(conn: Connection, counts: dict[str, int]) -> None:
             stored.append((claim_id, _text(keys)))
             for token in keys:
                 counts[token] += 1
-        driver.executemany("INSERT INTO claim_tally (claim_id, keys) VALUES (?, ?)", stored)
+        if stored:
+            conn.exec_driver_sql("INSERT INTO claim_tally (claim_id, keys) VALUES (?, ?)", stored)
 
 
 def check(conn: Connection) -> str | None:
