@@ -127,3 +127,28 @@ def test_the_revision_hash_index_migration_keeps_the_history_and_its_guards(back
             conn.exec_driver_sql("DELETE FROM revision")
         with pytest.raises(IntegrityError), database.write.begin() as conn:
             conn.exec_driver_sql(DUPLICATE_HASH)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_no_index_repeats_the_leading_columns_of_another(backend, tmp_path):
+    """An index on the first columns of another index of its table serves nothing the
+    longer one does not, and costs a write with every row (unique ones are constraints,
+    and stay)."""
+    with empty_database(backend, tmp_path, "contested_index_prefixes") as url:
+        migrations.upgrade(url)
+        engine = create_engine(url, poolclass=NullPool)
+        inspector = inspect(engine)
+        repeated = []
+        for table in tables(url):
+            indexes = {
+                i["name"]: (tuple(i["column_names"]), i["unique"])
+                for i in inspector.get_indexes(table)
+            }
+            for name, (columns, unique) in indexes.items():
+                repeated.extend(
+                    (name, other)
+                    for other, (longer, _) in indexes.items()
+                    if not unique and other != name and longer[: len(columns)] == columns
+                )
+        engine.dispose()
+        assert repeated == []
