@@ -199,19 +199,17 @@ def _link_rows(
     """Rows of a link table, in the column order of link_columns (``claim``: what an
     accused row copies from its claim)."""
     if link.name == "accused":
-        return [
-            (owner, _reference(dialect_name, item)[1], i, *claim) for i, item in enumerate(items)
-        ]
+        return [(owner, driver_id(dialect_name, item), i, *claim) for i, item in enumerate(items)]
     if link.name == "tags":
         return [(owner, tag) for tag in items]
     if link.name == "aliases":
         return [(owner, alias, alias.casefold(), i) for i, alias in enumerate(items)]
     if isinstance(items[0] if items else None, dict):
         return [
-            (owner, _reference(dialect_name, item["source_id"])[1], item["locator"], i)
+            (owner, driver_id(dialect_name, item["source_id"]), item["locator"], i)
             for i, item in enumerate(items)
         ]
-    return [(owner, _reference(dialect_name, item)[1], i) for i, item in enumerate(items)]
+    return [(owner, driver_id(dialect_name, item), i) for i, item in enumerate(items)]
 
 
 def link_columns(link: LinkSpec) -> tuple[str, ...]:
@@ -408,7 +406,7 @@ def normalise(
     for name, target in REFERENCES.get(type_, ()):
         found = items.get(name)
         refs.extend(
-            (name, target, _reference(dialect_name, ref)[1])
+            (name, target, driver_id(dialect_name, ref))
             for ref in _refs(found if found is not None else getattr(model, name))
         )
     claim_uid = record["id"] if type_ == "claim" else record.get("claim")

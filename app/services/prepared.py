@@ -79,14 +79,14 @@ class Prepared:
             return bind.exec_driver_sql(sql, args).all()
 
 
-def driver_rows(conn: Connection, sql: str, params: Any = ()) -> list[Any]:
+def driver_rows(conn: Connection, sql: str, params: Any = ()) -> Sequence[Any]:
     """The rows of a statement as the driver gives them (plain tuples), read in one call:
     for passes over many rows, where a Row object and a fetch call per row cost more than
     the work done with the row. The statement still goes through SQLAlchemy (its
     listeners, its errors)."""
     result = conn.exec_driver_sql(sql, params)
     try:
-        return list(result.cursor.fetchall())
+        return result.cursor.fetchall()
     finally:
         result.close()
 
