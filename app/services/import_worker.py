@@ -5,11 +5,16 @@ CPU as writing it, and SQLite has one writer anyway: worker processes parse chun
 lines while this process writes the chunks before them, in file order. Only a few
 chunks per worker are in flight at once, so memory stays bounded whatever the size of
 the file.
+
+A chunk's entries come back marshalled when they can be (on SQLite, whose driver values
+are text and numbers): marshal writes them in half the time pickle takes, about 3% of an
+import's CPU. PostgreSQL's entries hold UUIDs and dates, which only pickle can send.
 """
 
 from __future__ import annotations
 
 import gc
+import marshal
 import os
 from collections import deque
 from collections.abc import Generator, Iterable
@@ -18,7 +23,14 @@ from functools import partial
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 
-from app.services.import_entries import Parsed, numbered_chunks, parse_lines
+from app.services.import_entries import (
+    Chunk,
+    Entry,
+    LineError,
+    Parsed,
+    numbered_chunks,
+    parse_lines,
+)
 
 CHUNK_LINES = 1000
 AHEAD = 3  # chunks in flight per worker
@@ -50,24 +62,41 @@ def _context() -> BaseContext:
     return context
 
 
+def _parse_packed(dialect_name: str, chunk: Chunk, max_line_bytes: int) -> Parsed | bytes:
+    """In a worker: a chunk's entries, marshalled as plain tuples when marshal takes them."""
+    parsed = parse_lines(dialect_name, chunk, max_line_bytes)
+    errors = [(e.line, e.detail) for e in parsed.errors]
+    try:
+        return marshal.dumps(([tuple(e) for e in parsed.entries], errors, parsed.last_line))
+    except ValueError:  # a value marshal does not write: pickle sends it
+        return parsed
+
+
+def _unpacked(result: Parsed | bytes) -> Parsed:
+    if isinstance(result, Parsed):
+        return result
+    entries, errors, last_line = marshal.loads(result)
+    return Parsed(list(map(Entry._make, entries)), [LineError(*e) for e in errors], last_line)
+
+
 def parsed_chunks(
     lines: Iterable[bytes | str], dialect_name: str, max_line_bytes: int, workers: int = 0
 ) -> Generator[Parsed, None, None]:
     """The lines parsed chunk by chunk, in order: in this process when ``workers`` is 0,
     else in that many worker processes."""
-    parse = partial(parse_lines, dialect_name, max_line_bytes=max_line_bytes)
     chunks = numbered_chunks(lines, CHUNK_LINES)
     if workers <= 0:
-        yield from map(parse, chunks)
+        yield from map(partial(parse_lines, dialect_name, max_line_bytes=max_line_bytes), chunks)
         return
+    parse = partial(_parse_packed, dialect_name, max_line_bytes=max_line_bytes)
     pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=collect_less)
     try:
-        pending: deque[Future[Parsed]] = deque()
+        pending: deque[Future[Parsed | bytes]] = deque()
         for chunk in chunks:
             pending.append(pool.submit(parse, chunk))
             if len(pending) >= workers * AHEAD:
-                yield pending.popleft().result()
+                yield _unpacked(pending.popleft().result())
         while pending:
-            yield pending.popleft().result()
+            yield _unpacked(pending.popleft().result())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

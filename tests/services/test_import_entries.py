@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.services import history, import_entries
+from app.services import history, import_entries, import_worker
 from app.services.import_entries import numbered_chunks, parse_lines
 from app.services.importing import read_lines
 from app.services.search import _TOKEN, fold, terms, tokens
@@ -156,6 +156,23 @@ def test_an_entry_holds_each_field_as_the_column_binds_it(dialect):
                 assert record[key] == history.plain(values[column]), (key, line)
         checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_a_worker_sends_back_what_parsing_gives(dialect):
+    """What a parse worker returns (marshalled on SQLite, whose driver values marshal
+    writes; the entries themselves on PostgreSQL, whose UUIDs and dates it does not)
+    comes back as the same entries and refusals."""
+    lines = variants(random.Random(7))
+    chunk = (1, lines)
+    packed = import_worker._parse_packed(dialect, chunk, 1 << 20)
+    assert isinstance(packed, bytes if dialect == "sqlite" else import_entries.Parsed)
+    sent = import_worker._unpacked(packed)
+    parsed = parse_lines(dialect, chunk, 1 << 20)
+    assert len(parsed.entries) > 100 and len(parsed.errors) > 100
+    assert all(type(entry) is import_entries.Entry for entry in sent.entries)
+    assert without_new_ids(sent) == without_new_ids(parsed)
+    assert sent.last_line == parsed.last_line == len(lines)
 
 
 def test_a_line_is_numbered_and_checked_in_order():
