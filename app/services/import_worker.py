@@ -7,8 +7,8 @@ chunks per worker are in flight at once, so memory stays bounded whatever the si
 the file.
 
 A chunk's entries come back marshalled when they can be (on SQLite, whose driver values
-are text and numbers): marshal writes them in half the time pickle takes, about 3% of an
-import's CPU. PostgreSQL's entries hold UUIDs and dates, which only pickle can send.
+are text and numbers): marshal writes them in about half the time pickle takes. Only
+pickle sends PostgreSQL's entries, which hold UUIDs and dates.
 """
 
 from __future__ import annotations
