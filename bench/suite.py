@@ -546,7 +546,7 @@ def hey(url: str) -> dict[str, Any]:
 
 
 def measure(server: Server, url: str, **options: Any) -> dict[str, Any]:
-    """Warm-up, then one bounded wrk run with CPU time and peak memory, then hey."""
+    """Warm-up, then one bounded wrk run with CPU time and peak memory (the POST)."""
     if WARMUP:
         wrk(url, WARMUP, **options)
         server.settle()
@@ -557,11 +557,6 @@ def measure(server: Server, url: str, **options: Any) -> dict[str, Any]:
     result["cpu_ms"] = per_request(result)
     result["peak_mb"] = server.peak_mb()
     server.settle()
-    if not options:
-        fixed = hey(url)
-        server.settle()
-        result["fixed_p50"], result["fixed_p99"] = fixed["p50"], fixed["p99"]
-        result["fixed_codes"] = fixed["codes"]
     return result
 
 
@@ -591,6 +586,7 @@ def read_scenarios(
         if f"{size}:{scenario}" in SKIPPED:
             continue
         loaded: dict[str, tuple[Server, str]] = {}
+        pending: dict[str, dict[str, Any]] = {}
         for name, server in servers.items():
             path = paths[scenario][name]
             if path is None:
@@ -615,12 +611,10 @@ def read_scenarios(
                 result.update(rps=None, p50=None, p99=None, requests=0, non_2xx=0,
                               socket_errors=0, raw="")  # fmt: skip
                 continue
-            loaded[name] = (server, url)
+            loaded[name], pending[name] = (server, url), result
         print(f"{size} {backend} {scenario}: {', '.join(loaded)} ...", file=sys.stderr, flush=True)
-        measured = alternating(loaded)
-        for result in results:
-            if result["scenario"] == scenario and result["server"] in measured:
-                result.update(measured[result["server"]])
+        for name, figures in alternating(loaded).items():
+            pending[name].update(figures)
     return results
 
 
@@ -637,8 +631,9 @@ def alternating(loaded: dict[str, tuple[Server, str]]) -> dict[str, dict[str, An
             server.settle()
         server.reset_peak()
     names = list(loaded)
-    for turn in range(ROUNDS):
-        for name in names[turn % len(names) :] + names[: turn % len(names)]:
+    for turn in range(ROUNDS if names else 0):
+        first = turn % len(names)
+        for name in names[first:] + names[:first]:
             server, url = loaded[name]
             before = server.cpu_seconds()
             runs[name].append(wrk(url, ROUND_SECONDS))
@@ -662,8 +657,7 @@ def alternating(loaded: dict[str, tuple[Server, str]]) -> dict[str, dict[str, An
         result["cpu_ms"] = per_request(result)
         fixed = hey(url)
         server.settle()
-        result["fixed_p50"], result["fixed_p99"] = fixed["p50"], fixed["p99"]
-        result["fixed_codes"] = fixed["codes"]
+        result.update(fixed_p50=fixed["p50"], fixed_p99=fixed["p99"], fixed_codes=fixed["codes"])
         measured[name] = result
     return measured
 
