@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 
 from app.config import Settings  # noqa: E402
-from app.db import open_database  # noqa: E402
+from app.db import Database, open_database  # noqa: E402
 from app.services import import_entries, importing, migrations  # noqa: E402
 from app.services.import_entries import Parsed, numbered_chunks, parse_lines  # noqa: E402
 from app.services.import_worker import CHUNK_LINES, collect_less  # noqa: E402
@@ -57,17 +57,23 @@ def parsed_entries(archive: Path) -> list[Parsed]:
     return parsed
 
 
-def write(parsed: list[Parsed], template: Path, folder: Path) -> float:
-    """CPU seconds of a bulk load of ``parsed`` into a copy of the migrated template."""
+def fresh_database(template: Path, folder: Path) -> Database:
+    """A copy of the migrated template in ``folder``, opened as the import command opens
+    its database (a page cache of 128 MiB)."""
     target = folder / "import.db"
     for leftover in folder.glob("import.db*"):
         leftover.unlink()
     shutil.copy(template, target)
     database = open_database(Settings(database_url=f"sqlite:///{target}"))
-    # As the import command does: a page cache of 128 MiB.
     event.listen(
         database.write, "connect", lambda conn, _: conn.execute("PRAGMA cache_size=-131072")
     )
+    return database
+
+
+def write(parsed: list[Parsed], template: Path, folder: Path) -> float:
+    """CPU seconds of a bulk load of ``parsed`` into a copy of the migrated template."""
+    database = fresh_database(template, folder)
     chunks: Any = lambda *_args, **_kwargs: (chunk for chunk in parsed)  # noqa: E731
     importing.parsed_chunks = chunks
     start = time.process_time()

@@ -14,7 +14,6 @@ process's CPU (the writer's; the workers parse during the load only) per phase.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -29,16 +28,18 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
 
-from app.config import Settings  # noqa: E402
-from app.db import open_database  # noqa: E402
 from app.services import import_bulk, importing, migrations, tallies  # noqa: E402
 from app.services.import_worker import collect_less, default_workers  # noqa: E402
+from bench.import_cpu import fresh_database  # noqa: E402
 
 MAX_LINE = 16 * 1024 * 1024
 
 
 def _plain(statement: str) -> str:
     return " ".join(statement.split()).upper()
+
+
+COPIES = {_plain(copy) for copy in import_bulk.COPIES.values()}
 
 
 def step_of(sql: str) -> str | None:
@@ -49,7 +50,7 @@ def step_of(sql: str) -> str | None:
         return "triggers"
     if sql == _plain(import_bulk.FTS_REBUILD):
         return "full-text index"
-    if sql in {_plain(copy) for copy in import_bulk.COPIES.values()}:
+    if sql in COPIES:
         return "copies"
     return None
 
@@ -98,21 +99,14 @@ class Phases:
 
 
 def run(archive: Path, template: Path, folder: Path) -> list[tuple[str, float, float]]:
-    target = folder / "import.db"
-    for leftover in folder.glob("import.db*"):
-        leftover.unlink()
-    shutil.copy(template, target)
-    database = open_database(Settings(database_url=f"sqlite:///{target}"))
-    event.listen(
-        database.write, "connect", lambda conn, _: conn.execute("PRAGMA cache_size=-131072")
-    )
+    database = fresh_database(template, folder)
+    phases = Phases()
 
     def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         phases.note(statement)
 
     event.listen(database.write, "before_cursor_execute", before)
     event.listen(database.write, "commit", lambda _conn: phases.mark("commit"))
-    phases = Phases()
     refresh, rebuild = import_bulk._refresh_every_claim, tallies.rebuild
     import_bulk._refresh_every_claim = phases.within("derived figures", refresh)
     tallies.rebuild = phases.within("stats counts", rebuild)
