@@ -155,7 +155,20 @@ def read_whole(db, lines):
     the rows it asks for, whatever the size of the table."""
     if db.is_sqlite:
         return [line for line in lines if line.split()[:1] == ["SCAN"] and scanned_index(line)]
-    return [line for line in lines if "Seq Scan" in line]
+    return [line for n, line in enumerate(lines) if "Seq Scan" in line or unkeyed(lines, n)]
+
+
+def unkeyed(lines, n):
+    """Whether PostgreSQL's plan line ``n`` is an index scan without an Index Cond among
+    its details (the lines up to its first child or subplan): a walk of the whole index."""
+    if not re.search(r"-> +Index (Only )?Scan", lines[n]):
+        return False
+    for detail in lines[n + 1 :]:
+        if "->" in detail or "Plan" in detail:
+            break
+        if "Index Cond" in detail:
+            return False
+    return True
 
 
 def scanned_index(line: str) -> bool:
@@ -188,6 +201,32 @@ def test_dossier_timelines_and_track_records_read_only_the_rows_they_show(
     for statement, parameters in captured_selects(db, client, url.format(**claim), {}):
         lines = plan(db, statement, parameters)
         assert not read_whole(db, lines), "\n".join([statement, *lines])
+
+
+@pytest.mark.parametrize("url", ["/v1/events/volgograd/timeline", "/v1/actors/ktj/timeline"])
+def test_a_timeline_looks_up_actors_for_the_rows_of_its_page_only(db, client, data, url):
+    """The page is cut from the items' keys; only then are its rows joined to their text
+    and actor, instead of every item of the event or actor (docs/benchmarks.md)."""
+    ((statement, parameters),) = captured_selects(db, client, url, {"limit": 2})[-1:]
+    with db.read.connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()
+        if db.is_sqlite:
+            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            rows = cursor.fetchall()
+            actors = [
+                parent
+                for _id, parent, _, detail in rows
+                if re.match(r"(SCAN|SEARCH) actor(_\d+)? ", detail)
+            ]
+            assert actors == [0], rows  # one lookup, outside the page's subquery
+        else:
+            cursor.execute("EXPLAIN " + statement, parameters)
+            lines = [row[0] for row in cursor.fetchall()]
+            conn.connection.dbapi_connection.rollback()
+            depth = {line: len(line) - len(line.lstrip()) for line in lines}
+            (limit,) = [line for line in lines if "Limit" in line]
+            actors = [line for line in lines if re.search(r" on actor\b", line)]
+            assert len(actors) == 1 and depth[actors[0]] < depth[limit], "\n".join(lines)
 
 
 def test_the_verdict_filter_walks_the_claims_of_one_rating_in_date_order(db, client, data):
