@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
     tuple_,
     union,
     union_all,
@@ -54,10 +55,10 @@ def _parse_position(value: Any) -> tuple[date, int]:
 BY_DATE = SortKey("date", "date", descending=False, parse=_parse_position)
 
 
-def _keys(rank: int, model: Any, on: Any, condition: Any) -> Any:
+def _keys(kind: str, model: Any, on: Any, condition: Any) -> Any:
     """One kind's items as (rank, id, sort key): what a page is chosen by."""
     return select(
-        literal(rank).label("rank"),
+        literal(_RANK[kind]).label("rank"),
         model.id.label("id"),
         # Unknown dates sort last.
         func.coalesce(on, literal(LAST)).label("sort_key"),
@@ -68,41 +69,15 @@ def _union(claims_of_interest: Any, responses_extra: Any = None, evidence_extra:
     """The keys of the claims of interest, their responses and dated evidence, and of the
     responses and evidence the ``extra`` conditions add (on other claims: each condition
     its own branch, so that each reads its own index rather than the whole table)."""
-    branches = [
-        _keys(_RANK["claim"], Claim, Claim.stated_on, Claim.id.in_(claims_of_interest)),
-        _keys(
-            _RANK["response"],
-            ClaimResponse,
-            ClaimResponse.stated_on,
-            ClaimResponse.claim_id.in_(claims_of_interest),
-        ),
-        _keys(
-            _RANK["evidence"],
-            Evidence,
-            Evidence.dated_on,
-            Evidence.dated_on.is_not(None) & Evidence.claim_id.in_(claims_of_interest),
-        ),
-    ]
-    if responses_extra is not None:
-        elsewhere = ClaimResponse.claim_id.not_in(claims_of_interest)
-        branches.append(
-            _keys(
-                _RANK["response"],
-                ClaimResponse,
-                ClaimResponse.stated_on,
-                responses_extra & elsewhere,
-            )
-        )
-    if evidence_extra is not None:
-        elsewhere = Evidence.claim_id.not_in(claims_of_interest)
-        branches.append(
-            _keys(
-                _RANK["evidence"],
-                Evidence,
-                Evidence.dated_on,
-                Evidence.dated_on.is_not(None) & evidence_extra & elsewhere,
-            )
-        )
+    branches = [_keys("claim", Claim, Claim.stated_on, Claim.id.in_(claims_of_interest))]
+    for kind, model, on, shown, extra in (
+        ("response", ClaimResponse, ClaimResponse.stated_on, true(), responses_extra),
+        ("evidence", Evidence, Evidence.dated_on, Evidence.dated_on.is_not(None), evidence_extra),
+    ):
+        branches.append(_keys(kind, model, on, shown & model.claim_id.in_(claims_of_interest)))
+        if extra is not None:
+            elsewhere = model.claim_id.not_in(claims_of_interest)
+            branches.append(_keys(kind, model, on, shown & extra & elsewhere))
     return union_all(*branches).subquery("timeline")
 
 
