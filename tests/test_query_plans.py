@@ -77,18 +77,25 @@ def captured_selects(db, client, url, params):
 
 
 def plan(db, statement, parameters):
+    if db.is_sqlite:
+        return [detail for _id, _parent, _, detail in sqlite_plan(db, statement, parameters)]
     with db.read.connect() as conn:
         raw = conn.connection.dbapi_connection
         cursor = raw.cursor()
-        if db.is_sqlite:
-            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-            return [row[3] for row in cursor.fetchall()]
         cursor.execute("SET enable_seqscan = off")
         cursor.execute("EXPLAIN " + statement, parameters)
         lines = [row[0] for row in cursor.fetchall()]
         cursor.execute("RESET enable_seqscan")
         raw.rollback()
         return lines
+
+
+def sqlite_plan(db, statement, parameters):
+    """SQLite's plan rows: (id, parent id, unused, detail)."""
+    with db.read.connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()
+        cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+        return cursor.fetchall()
 
 
 def scanned_table(line: str) -> str | None:
@@ -208,25 +215,20 @@ def test_a_timeline_looks_up_actors_for_the_rows_of_its_page_only(db, client, da
     """The page is cut from the items' keys; only then are its rows joined to their text
     and actor, instead of every item of the event or actor (docs/benchmarks.md)."""
     ((statement, parameters),) = captured_selects(db, client, url, {"limit": 2})[-1:]
-    with db.read.connect() as conn:
-        cursor = conn.connection.dbapi_connection.cursor()
-        if db.is_sqlite:
-            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-            rows = cursor.fetchall()
-            actors = [
-                parent
-                for _id, parent, _, detail in rows
-                if re.match(r"(SCAN|SEARCH) actor(_\d+)? ", detail)
-            ]
-            assert actors == [0], rows  # one lookup, outside the page's subquery
-        else:
-            cursor.execute("EXPLAIN " + statement, parameters)
-            lines = [row[0] for row in cursor.fetchall()]
-            conn.connection.dbapi_connection.rollback()
-            depth = {line: len(line) - len(line.lstrip()) for line in lines}
-            (limit,) = [line for line in lines if "Limit" in line]
-            actors = [line for line in lines if re.search(r" on actor\b", line)]
-            assert len(actors) == 1 and depth[actors[0]] < depth[limit], "\n".join(lines)
+    if db.is_sqlite:
+        rows = sqlite_plan(db, statement, parameters)
+        actors = [
+            parent
+            for _id, parent, _, detail in rows
+            if re.match(r"(SCAN|SEARCH) actor(_\d+)? ", detail)
+        ]
+        assert actors == [0], rows  # one lookup, outside the page's subquery
+    else:
+        lines = plan(db, statement, parameters)
+        depth = {line: len(line) - len(line.lstrip()) for line in lines}
+        (limit,) = [line for line in lines if "Limit" in line]
+        actors = [line for line in lines if re.search(r" on actor\b", line)]
+        assert len(actors) == 1 and depth[actors[0]] < depth[limit], "\n".join(lines)
 
 
 def test_the_verdict_filter_walks_the_claims_of_one_rating_in_date_order(db, client, data):

@@ -90,14 +90,14 @@ def _statement(timeline: Any, resume: bool) -> Any:
     half (200k) more CPU per request (docs/benchmarks.md).
     """
     keys = select(timeline)
+    order = (timeline.c.sort_key, timeline.c.rank, timeline.c.id)
     if resume:
         after = tuple_(
             bindparam("after_on", type_=Date()),
             bindparam("after_rank", type_=Integer()),
             bindparam("after_id", type_=Uuid()),
         )
-        keys = keys.where(tuple_(timeline.c.sort_key, timeline.c.rank, timeline.c.id) > after)
-    order = (timeline.c.sort_key, timeline.c.rank, timeline.c.id)
+        keys = keys.where(tuple_(*order) > after)
     page = keys.order_by(*order).limit(bindparam("page_size", type_=Integer())).subquery("page")
     claim, response, evidence, who = (
         aliased(Claim),
