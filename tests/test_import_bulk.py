@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from app.config import Settings
@@ -133,6 +133,33 @@ def test_a_bulk_load_builds_the_revision_hash_index_at_the_end(seeded, sqlite_on
     # Back after the load, and as unique as before.
     with pytest.raises(IntegrityError), seeded.write.begin() as conn:
         conn.exec_driver_sql(DUPLICATE_HASH)
+
+
+def test_a_bulk_load_rebuilds_the_search_index_with_a_larger_hash_then_puts_it_back(
+    seeded, sqlite_only
+):
+    """The FTS5 rebuild gathers up to 64 MiB of terms before it writes a segment, so that
+    it writes and merges few; the stored setting is the default again for later writes."""
+    first = export(seeded)
+    empty(seeded)
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(seeded.write, "before_cursor_execute", seen)
+    try:
+        assert load(seeded, first, batch_lines=9, bulk=True).error_count == 0
+    finally:
+        event.remove(seeded.write, "before_cursor_execute", seen)
+    at = [statement for statement, _ in statements].index(import_bulk.FTS_REBUILD)
+    hash_size = import_bulk.FTS_HASH_SIZE
+    assert statements[at - 1] == (hash_size, (import_bulk.REBUILD_HASH_BYTES,))
+    assert statements[at + 1] == (hash_size, (import_bulk.DEFAULT_HASH_BYTES,))
+    with seeded.reading() as conn:
+        stored = conn.execute(text("SELECT v FROM search_fts_config WHERE k = 'hashsize'"))
+        assert stored.scalar_one() == import_bulk.DEFAULT_HASH_BYTES
+        conn.execute(text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)"))
 
 
 def test_a_bulk_load_writes_the_derived_figures_before_indexing_their_tables(
