@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.config import Settings
 from app.db import Database, open_database
-from app.services import import_bulk, importing, migrations
+from app.services import import_bulk, import_worker, importing, migrations
 from app.services.audit import snapshot_of, verify
 from app.services.export import export_chunks
 from app.services.importing import import_lines, read_lines
@@ -87,6 +87,17 @@ def test_workers_load_what_the_importing_process_loads(seeded):
     assert export(seeded) == first
     with snapshot_of(seeded) as conn:
         assert verify(conn).ok
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="a POSIX priority")
+def test_parse_workers_run_at_the_lowest_priority_and_the_writer_at_its_own():
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    pool = import_worker.worker_pool(1)
+    try:
+        assert pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result() == 19
+    finally:
+        pool.shutdown()
+    assert os.getpriority(os.PRIO_PROCESS, 0) == own
 
 
 def test_a_bulk_load_leaves_the_schema_and_indexes_as_they_were(seeded, sqlite_only, bulk_loads):
