@@ -38,6 +38,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -405,8 +406,18 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _process_tree(root: int) -> dict[int, tuple[float, int]]:
-    """CPU seconds and peak resident kB of every process under ``root`` (not root)."""
+def _waited(pid: int) -> float | None:
+    """Seconds the process has been ready to run but waiting for a core (Linux's
+    schedstat), or None when it is gone or the kernel does not say."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _process_tree(root: int) -> dict[int, tuple[float, int, float]]:
+    """CPU seconds, peak resident kB and seconds waited for a core of every process under
+    ``root`` (not root)."""
     parents, found = {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -419,7 +430,7 @@ def _process_tree(root: int) -> dict[int, tuple[float, int]]:
         parents[int(entry)] = int(stat[1])
         peak = re.search(r"VmHWM:\s+(\d+)", status)
         cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-        found[int(entry)] = (cpu, int(peak.group(1)) if peak else 0)
+        found[int(entry)] = (cpu, int(peak.group(1)) if peak else 0, _waited(int(entry)) or 0.0)
     tree, grew = {root}, True
     while grew:
         grew = False
@@ -430,23 +441,35 @@ def _process_tree(root: int) -> dict[int, tuple[float, int]]:
     return {pid: found[pid] for pid in tree - {root} if pid in found}
 
 
-def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+@dataclass
+class Measured:
+    took: float  # wall clock, s
+    cpu: float  # of every process, s
+    peak: float  # resident MB of the largest process
+    waited: float  # s the command's own process was ready to run but had no core
+    helpers_waited: float  # the same, summed over the processes it started
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> Measured:
     """Run ``command``; its wall clock, and the CPU seconds and peak resident MB of it and
-    of every process it started. The import's parse workers are children of a fork server
-    that the command does not wait for, so they are sampled while they run."""
+    of every process it started, and how long they waited for a core. The import's parse
+    workers are children of a fork server that the command does not wait for, so they
+    are sampled while they run (a last fraction of a second may be missed)."""
     started, before = time.perf_counter(), _children_cpu()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    helpers: dict[int, tuple[float, int]] = {}
+    helpers: dict[int, tuple[float, int, float]] = {}
+    waited = 0.0
     while process.poll() is None:
         helpers.update(_process_tree(process.pid))
+        waited = _waited(process.pid) or waited
         time.sleep(0.2)
     took = time.perf_counter() - started
     if process.returncode:
         sys.exit(f"{' '.join(command)} exited {process.returncode}")
     main_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    cpu = _children_cpu() - before + sum(c for c, _ in helpers.values())
-    peak = max([main_peak, *(kb / 1024 for _, kb in helpers.values())])
-    return took, cpu, peak
+    cpu = _children_cpu() - before + sum(c for c, _, _ in helpers.values())
+    peak = max([main_peak, *(kb / 1024 for _, kb, _ in helpers.values())])
+    return Measured(took, cpu, peak, waited, sum(w for _, _, w in helpers.values()))
 
 
 def measure_export(url: str) -> None:
@@ -512,12 +535,13 @@ def main() -> None:
     url = f"sqlite:///{db}"
     contested(url, "db", "upgrade", stdout=subprocess.DEVNULL)
     env = {**os.environ, "CONTESTED_DATABASE_URL": url}
-    took, cpu, peak = run_measured([CONTESTED, "import", str(archive)], env)
+    run = run_measured([CONTESTED, "import", str(archive)], env)
     print(
-        f"import: {took:.1f} s, {args.claims / took * 60:,.0f} claims per minute, "
-        f"{lines / took:,.0f} records/s; CPU time {cpu:.1f} s of all its processes "
-        f"({args.claims / cpu * 60:,.0f} claims per CPU minute); "
-        f"peak memory of one process {peak:.0f} MB"
+        f"import: {run.took:.1f} s, {args.claims / run.took * 60:,.0f} claims per minute, "
+        f"{lines / run.took:,.0f} records/s; CPU time {run.cpu:.1f} s of all its processes "
+        f"({args.claims / run.cpu * 60:,.0f} claims per CPU minute); "
+        f"peak memory of one process {run.peak:.0f} MB; waited for a core: the importing "
+        f"process {run.waited:.1f} s, its workers {run.helpers_waited:.1f} s in all"
     )
     print(f"database: {db}")
     if args.measure_export:

@@ -50,8 +50,8 @@ def collect_less() -> None:
 def _start_worker() -> None:
     """In each parse worker as it starts: the collector as above, and the lowest CPU
     priority. With two workers beside the writer on two cores, the writer waited its
-    turn for a core 23 s of a 150 s import of 200,000 claims; at the lowest priority,
-    4 s, and the import took 0.94 of the time (docs/benchmarks.md, "A tenth look")."""
+    turn for a core 23 s of a 152 s import of 200,000 claims; at the lowest priority,
+    4 s, and the import took 0.92 of the time (docs/benchmarks.md, "A tenth look")."""
     collect_less()
     if hasattr(os, "nice"):  # not on Windows
         os.nice(19)
