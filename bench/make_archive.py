@@ -430,7 +430,7 @@ def _process_tree(root: int) -> dict[int, tuple[float, int, float]]:
         parents[int(entry)] = int(stat[1])
         peak = re.search(r"VmHWM:\s+(\d+)", status)
         cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-        found[int(entry)] = (cpu, int(peak.group(1)) if peak else 0, _waited(int(entry)) or 0.0)
+        found[int(entry)] = (cpu, int(peak.group(1)) if peak else 0)
     tree, grew = {root}, True
     while grew:
         grew = False
@@ -438,7 +438,7 @@ def _process_tree(root: int) -> dict[int, tuple[float, int, float]]:
             if parent in tree and pid not in tree:
                 tree.add(pid)
                 grew = True
-    return {pid: found[pid] for pid in tree - {root} if pid in found}
+    return {pid: (*found[pid], _waited(pid) or 0.0) for pid in tree - {root} if pid in found}
 
 
 @dataclass

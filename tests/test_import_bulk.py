@@ -92,6 +92,8 @@ def test_workers_load_what_the_importing_process_loads(seeded):
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="a POSIX priority")
 def test_parse_workers_run_at_the_lowest_priority_and_the_writer_at_its_own():
     own = os.getpriority(os.PRIO_PROCESS, 0)
+    if own == 19:
+        pytest.skip("the suite runs at the lowest priority already: nothing to tell apart")
     pool = import_worker.worker_pool(1)
     try:
         assert pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result() == 19
