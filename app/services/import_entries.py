@@ -283,6 +283,16 @@ def _forms(process: Callable[[Any], Any] | None) -> Forms:
     return forms
 
 
+def utc_text_forms(value: datetime) -> tuple[str, str]:
+    """A timestamp already in UTC as plain() writes it and as SQLite's DATETIME binds it
+    (``YYYY-MM-DD HH:MM:SS.ffffff``), the second cut from the first: formatting each of
+    its seven parts again cost twice as long."""
+    text = value.isoformat()  # YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00
+    if value.microsecond:
+        return text, f"{text[:10]} {text[11:26]}"
+    return text, f"{text[:10]} {text[11:19]}.000000"
+
+
 @cache
 def _columns(dialect_name: str, type_: str) -> list[tuple[str, str, Any, Forms]]:
     """(record key, column, bind processor, forms) of each field of a record type. The
@@ -295,7 +305,9 @@ def _columns(dialect_name: str, type_: str) -> list[tuple[str, str, Any, Forms]]
     for key, column in spec.fields:
         kind = spec.table.c[column].type
         process = processors[column]
-        if isinstance(kind, UTCDateTime):
+        if isinstance(kind, UTCDateTime) and dialect_name == "sqlite":
+            forms: Forms = utc_text_forms
+        elif isinstance(kind, UTCDateTime):
             impl = dialect.type_descriptor(kind.impl_instance)
             forms = _forms(impl._cached_bind_processor(dialect))
         elif isinstance(kind, Uuid) and column != "id":

@@ -7,10 +7,13 @@ from __future__ import annotations
 import io
 import json
 import random
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy.dialects import sqlite
 
+from app.models.common import UTCDateTime
 from app.services import history, import_entries, import_worker
 from app.services.import_entries import numbered_chunks, parse_lines
 from app.services.importing import read_lines
@@ -226,3 +229,22 @@ def test_search_terms_are_the_folded_words_of_each_chunk():
     for text in texts:
         assert tokens(text) == _TOKEN.findall(fold(text)), text
         assert terms(text) == " ".join(_TOKEN.findall(fold(text))), text
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(999, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+        datetime(2024, 1, 2, 10, 20, 30, 123456, tzinfo=UTC),
+        datetime(2024, 1, 2, 10, 20, 30, 100000, tzinfo=UTC),
+        datetime(2024, 6, 21, 0, 0, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ],
+)
+def test_a_timestamp_is_cut_into_the_text_sqlite_binds(instant):
+    """The SQLite form of a timestamp, cut from its ISO text, is what SQLAlchemy's
+    DATETIME writes, with or without a fraction of a second, for any year."""
+    column = UTCDateTime()
+    process = column.impl_instance._cached_bind_processor(sqlite.dialect())
+    assert import_entries.utc_text_forms(instant) == (instant.isoformat(), process(instant))
