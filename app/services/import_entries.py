@@ -131,16 +131,6 @@ def _processors(dialect_name: str, table: Table) -> dict[str, Callable[[Any], An
     return {c.name: c.type._cached_bind_processor(dialect) for c in table.columns}
 
 
-def driver_row(dialect_name: str, table: Table, values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` through the columns' own bind processors, as SQLAlchemy would send them."""
-    processors = _processors(dialect_name, table)
-    row = {}
-    for column, value in values.items():
-        process = processors[column]
-        row[column] = value if process is None or value is None else process(value)
-    return row
-
-
 def driver_id(dialect_name: str, value: uuid.UUID | str) -> Any:
     """A UUID (or its text) as the driver takes it."""
     uid = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
@@ -165,14 +155,6 @@ def as_uuid(value: Any) -> uuid.UUID:
 
 
 # ---- normalising a record -----------------------------------------------------------------
-
-
-def _value(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value
 
 
 def _link_items(type_: str, model: Any) -> dict[str, list[Any]]:
@@ -249,9 +231,8 @@ def _document(type_: str, values: dict[str, Any], links: dict[str, list[Any]]) -
 
 def _verdict(dialect_name: str, claim_id: uuid.UUID, model: Any, created: datetime) -> Any:
     """The claim's verdict: (record, row, snapshot or None for the initial one)."""
-    spec = BY_TYPE["verdict"]
     if model is None:
-        values: dict[str, Any] = {
+        fields: dict[str, Any] = {
             "id": new_id(),
             "rating": "unassessed",
             "rationale": None,
@@ -262,14 +243,20 @@ def _verdict(dialect_name: str, claim_id: uuid.UUID, model: Any, created: dateti
             "updated_at": created,
             "deleted_at": None,
         }
-        record = None
     else:
-        values = {key: _value(getattr(model, key)) for key, _ in spec.fields if key != "claim"}
-        record = {key: plain(value) for key, value in values.items()}
-    values.update(claim_id=claim_id, created_by=None)
-    snapshot = {c: plain(v) for c, v in values.items() if c not in history.EXCLUDED}
+        fields = dict(model.__dict__)
+    fields["claim"] = claim_id
+    # A verdict's fields are named as its columns, but for the claim it belongs to.
+    _, plain_fields, row = _fields(dialect_name, "verdict", fields)
+    del plain_fields["type"]
+    plain_fields["claim_id"] = plain_fields.pop("claim")
+    row["created_by"] = plain_fields["created_by"] = None
+    snapshot = {c: v for c, v in plain_fields.items() if c not in history.EXCLUDED}
     after = None if history.is_initial_verdict(snapshot) else canonical(snapshot)
-    return record, driver_row(dialect_name, spec.table, values), after
+    record = None
+    if model is not None:
+        record = {k: v for k, v in plain_fields.items() if k not in ("claim_id", "created_by")}
+    return record, row, after
 
 
 # A value's JSON form (as records and snapshots hold it) and driver form.

@@ -3,12 +3,13 @@ revision hashes computed before and after must agree."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import sys
 from typing import Any
 
-from app.services.history import canonical
+from app.services.history import canonical, plain_revision_hash
 
 
 def reference(data: Any) -> str:
@@ -55,3 +56,14 @@ def test_keys_sort_by_code_point_as_json_dumps_sorts_them():
     value = {key: index for index, key in enumerate(keys)}
     assert canonical(value) == reference(value)
     assert sys.maxunicode == 0x10FFFF
+
+
+def test_a_revision_hash_is_over_the_previous_hash_and_the_canonical_text():
+    """The hash of orjson's bytes, taken as they come, is the hash of the text json.dumps
+    writes, for text of every kind and for what orjson refuses."""
+    rnd = random.Random(20261208)
+    values = [{"after": random_text(rnd), "seq": rnd.randrange(10**9)} for _ in range(300)]
+    values += [{"big": 2**64, "after": "é"}, {"after": random_value(rnd, 1), "big": -(2**70)}]
+    for value in values:
+        expected = hashlib.sha256(f"{'f' * 64}\n{reference(value)}".encode()).hexdigest()
+        assert plain_revision_hash("f" * 64, value) == expected

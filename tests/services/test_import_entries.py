@@ -8,6 +8,7 @@ import io
 import json
 import random
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 import pytest
@@ -137,12 +138,58 @@ def test_the_fast_path_accepts_and_refuses_what_the_models_do(dialect, monkeypat
         assert without_new_ids(one) == without_new_ids(other), line
 
 
+def utc_value(value: Any) -> Any:
+    """A field's Python value as a column takes it: an enum's value, a timestamp in UTC."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
+def bound(dialect: str, table: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` through the columns' own bind processors, as SQLAlchemy would send them."""
+    processors = import_entries._processors(dialect, table)
+    return {
+        column: value if processors[column] is None or value is None else processors[column](value)
+        for column, value in values.items()
+    }
+
+
+def expected_verdict(dialect: str, claim: Any, entry: import_entries.Entry) -> Any:
+    """A claim's verdict (record, row, snapshot) built from SQLAlchemy's conversions."""
+    spec = import_entries.BY_TYPE["verdict"]
+    if claim.verdict is None:
+        created = utc_value(claim.created_at)
+        values: dict[str, Any] = {
+            "id": import_entries.as_uuid(entry.verdict[0]["id"]),  # drawn anew each time
+            "rating": "unassessed",
+            "rationale": None,
+            "reviewed_by": None,
+            "reviewed_at": None,
+            "version": 1,
+            "created_at": created,
+            "updated_at": created,
+            "deleted_at": None,
+        }
+    else:
+        values = {k: utc_value(getattr(claim.verdict, k)) for k, _ in spec.fields if k != "claim"}
+    record = None
+    if claim.verdict is not None:
+        record = {key: history.plain(value) for key, value in values.items()}
+    values.update(claim_id=claim.id, created_by=None)
+    snapshot = {c: history.plain(v) for c, v in values.items() if c not in history.EXCLUDED}
+    after = None if history.is_initial_verdict(snapshot) else history.canonical(snapshot)
+    return record, bound(dialect, spec.table, values), after
+
+
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_an_entry_holds_each_field_as_the_column_binds_it(dialect):
     """The import's own conversions (timestamps already in UTC, remembered ids and dates)
-    give each field the JSON form plain() gives and the driver form the column's bind
-    processor gives, for every valid variant (offsets, odd ids, dates and none)."""
-    checked = 0
+    give each field, and each field of a claim's verdict, the JSON form plain() gives and
+    the driver form the column's bind processor gives, for every valid variant (offsets,
+    odd ids, dates and none)."""
+    checked = verdicts = 0
     for n, line in enumerate(variants(random.Random(7)), 1):
         parsed = parse_lines(dialect, (n, [line]), 1 << 20)
         if not parsed.entries:
@@ -150,15 +197,24 @@ def test_an_entry_holds_each_field_as_the_column_binds_it(dialect):
         (entry,) = parsed.entries
         model = import_entries.validate(entry.type, json.loads(line))
         spec = import_entries.BY_TYPE[entry.type]
-        values = {column: import_entries._value(getattr(model, key)) for key, column in spec.fields}
-        expected = import_entries.driver_row(dialect, spec.table, values)
+        values = {column: utc_value(getattr(model, key)) for key, column in spec.fields}
+        expected = bound(dialect, spec.table, values)
         record = import_entries.normalise(dialect, n, line, entry.type, model)[1]
         for key, column in spec.fields:
             if not column.endswith("_precision"):  # a default filled in, not converted
                 assert entry.row[column] == expected[column], (column, line)
                 assert record[key] == history.plain(values[column]), (key, line)
+        if entry.type == "claim":
+            verdict_record, verdict_row, verdict_after = expected_verdict(dialect, model, entry)
+            assert (record["verdict"], *entry.verdict) == (
+                verdict_record,
+                verdict_row,
+                verdict_after,
+            ), line
+            verdicts += 1
         checked += 1
     assert checked > 100
+    assert verdicts > 10
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
