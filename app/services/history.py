@@ -214,17 +214,20 @@ def snapshots(
     return found
 
 
+# The unassessed verdict every claim is created with, but its ids and timestamps.
+UNASSESSED: dict[str, Any] = {
+    "rating": "unassessed",
+    "rationale": None,
+    "reviewed_by": None,
+    "reviewed_at": None,
+    "version": 1,
+    "deleted_at": None,
+}
+
+
 def initial_verdict(after: dict[str, Any]) -> dict[str, Any]:
     """The snapshot of the unassessed verdict every claim is created with."""
-    return {
-        **after,
-        "rating": "unassessed",
-        "rationale": None,
-        "reviewed_by": None,
-        "reviewed_at": None,
-        "version": 1,
-        "deleted_at": None,
-    }
+    return {**after, **UNASSESSED}
 
 
 def is_initial_verdict(after: dict[str, Any]) -> bool:

@@ -232,17 +232,8 @@ def _document(type_: str, values: dict[str, Any], links: dict[str, list[Any]]) -
 def _verdict(dialect_name: str, claim_id: uuid.UUID, model: Any, created: datetime) -> Any:
     """The claim's verdict: (record, row, snapshot or None for the initial one)."""
     if model is None:
-        fields: dict[str, Any] = {
-            "id": new_id(),
-            "rating": "unassessed",
-            "rationale": None,
-            "reviewed_by": None,
-            "reviewed_at": None,
-            "version": 1,
-            "created_at": created,
-            "updated_at": created,
-            "deleted_at": None,
-        }
+        fields: dict[str, Any] = {"id": new_id(), **history.UNASSESSED}
+        fields["created_at"] = fields["updated_at"] = created
     else:
         fields = dict(model.__dict__)
     fields["claim"] = claim_id

@@ -163,14 +163,9 @@ def expected_verdict(dialect: str, claim: Any, entry: import_entries.Entry) -> A
         created = utc_value(claim.created_at)
         values: dict[str, Any] = {
             "id": import_entries.as_uuid(entry.verdict[0]["id"]),  # drawn anew each time
-            "rating": "unassessed",
-            "rationale": None,
-            "reviewed_by": None,
-            "reviewed_at": None,
-            "version": 1,
+            **history.UNASSESSED,
             "created_at": created,
             "updated_at": created,
-            "deleted_at": None,
         }
     else:
         values = {k: utc_value(getattr(claim.verdict, k)) for k, _ in spec.fields if k != "claim"}
