@@ -19,6 +19,7 @@ from app.models import metadata
 from app.services import migrations, tallies, track_records
 from app.services.claim_list import ClaimFilters
 from app.services.migrations import include_object
+from app.services.search import terms
 from app.services.seeding import seed
 from tests.conftest import BACKENDS, DUPLICATE_HASH, SEEDS, empty_database
 
@@ -152,3 +153,36 @@ def test_no_index_repeats_the_leading_columns_of_another(backend, tmp_path):
                 )
         engine.dispose()
         assert repeated == []
+
+
+FTS_SQL = "SELECT sql FROM sqlite_master WHERE name = 'search_fts'"
+# Seeded words in Latin, Cyrillic, Arabic and Devanagari script.
+SEARCHED_WORDS = ("Volgograd", "Кремль", "القاعدة", "भारत")
+
+
+def found(database: Database) -> dict[str, int]:
+    with database.reading() as conn:
+        return {
+            word: conn.exec_driver_sql(
+                "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", (f'"{terms(word)}"',)
+            ).scalar_one()
+            for word in SEARCHED_WORDS
+        }
+
+
+def test_the_ascii_tokenizer_migration_indexes_the_documents_already_there(tmp_path):
+    with seeded_database("sqlite", tmp_path, "contested_tokenizer") as (url, database):
+        with database.reading() as conn:
+            assert "tokenize='ascii'" in conn.exec_driver_sql(FTS_SQL).scalar_one()
+        now = found(database)
+        assert all(now.values())
+        migrations.downgrade(url, "0008")
+        with database.reading() as conn:
+            assert "unicode61" in conn.exec_driver_sql(FTS_SQL).scalar_one()
+        assert found(database) == now
+        migrations.upgrade(url)
+        assert found(database) == now
+        with database.write.begin() as conn:  # and the triggers still keep it current
+            conn.exec_driver_sql("DELETE FROM search_document")
+            conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('integrity-check')")
+        assert set(found(database).values()) == {0}
