@@ -182,6 +182,9 @@ def test_the_ascii_tokenizer_migration_indexes_the_documents_already_there(tmp_p
         assert found(database) == now
         migrations.upgrade(url)
         assert found(database) == now
+        with database.reading() as conn:  # rebuilt with a larger hash, then the default
+            hash_size = "SELECT v FROM search_fts_config WHERE k = 'hashsize'"
+            assert conn.exec_driver_sql(hash_size).scalar_one() == 1024 * 1024
         with database.write.begin() as conn:  # and the triggers still keep it current
             conn.exec_driver_sql("DELETE FROM search_document")
             conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('integrity-check')")
